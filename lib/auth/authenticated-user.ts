@@ -1,0 +1,11 @@
+import type { VerifiedToken } from './token-verifier';
+
+/** Who a connection or request belongs to, once its token is verified. */
+export interface AuthenticatedUser {
+  /** The id given by the user resolver: the `oid` by default. */
+  userId: string;
+  /** The verified claims. */
+  claims: VerifiedToken['claims'];
+  /** Token expiry, milliseconds since the epoch. */
+  expiresAt: number;
+}

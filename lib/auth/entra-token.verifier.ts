@@ -1,0 +1,146 @@
+import { Inject, Injectable, Optional } from '@nestjs/common';
+import {
+  decodeJwt,
+  decodeProtectedHeader,
+  importJWK,
+  jwtVerify,
+  type JWK,
+  type JWTPayload,
+  type KeyLike,
+} from 'jose';
+import { AuthError } from '../errors/auth.error';
+import { NOTIFICATIONS_RESOLVED_OPTIONS } from '../notifications.constants';
+import type { TokenVersion } from '../options/notifications-options.interface';
+import { isGuid } from '../options/resolve-options';
+import type { ResolvedAuthOptions, ResolvedNotificationsOptions } from '../options/resolved-options';
+import { EntraSigningKeyProvider } from './entra-signing-key.provider';
+import type { SigningKeyProvider } from './signing-key.provider';
+import { TokenVerifier, type VerifiedToken } from './token-verifier';
+
+const REQUIRED_CLAIMS = ['exp', 'nbf', 'iat', 'iss', 'aud', 'tid'];
+
+function invalid(reason: string): AuthError {
+  return new AuthError('token_invalid', reason);
+}
+
+/**
+ * Verifies Microsoft Entra ID access tokens: RS256 with a `kid` only, tenant allow-list checked before
+ * any key is fetched, issuer from the tenant's OpenID metadata, the key's own `issuer` property,
+ * exact audience match, and user tokens only (a `scp` claim) unless app-only tokens are allowed.
+ */
+@Injectable()
+export class EntraTokenVerifier extends TokenVerifier {
+  private readonly auth: ResolvedAuthOptions;
+  private readonly keys: SigningKeyProvider;
+  private readonly imported = new WeakMap<JWK, Promise<KeyLike | Uint8Array>>();
+
+  constructor(
+    @Optional() @Inject(NOTIFICATIONS_RESOLVED_OPTIONS) options: ResolvedNotificationsOptions,
+  ) {
+    super();
+    if (!options?.auth) {
+      throw new AuthError('auth_unavailable', 'EntraTokenVerifier needs the auth options of NotificationsModule.');
+    }
+    this.auth = options.auth;
+    this.keys = options.auth.signingKeys ?? new EntraSigningKeyProvider(options.auth);
+  }
+
+  async verify(token: string): Promise<VerifiedToken> {
+    if (typeof token !== 'string' || token.length === 0) {
+      throw new AuthError('token_missing', 'No token.');
+    }
+    if (Buffer.byteLength(token) > this.auth.maxTokenBytes) throw invalid('Token too large.');
+    if (token.split('.').length !== 3) throw invalid('Not a signed JWT.');
+
+    let header: ReturnType<typeof decodeProtectedHeader>;
+    let unverified: JWTPayload;
+    try {
+      header = decodeProtectedHeader(token);
+      unverified = decodeJwt(token);
+    } catch {
+      throw invalid('Malformed token.');
+    }
+    if (header.alg !== 'RS256') throw invalid('Only RS256 tokens are accepted.');
+    if (typeof header.kid !== 'string' || header.kid.length === 0) throw invalid('Token has no kid.');
+
+    const tid = unverified.tid;
+    if (!isGuid(tid)) throw invalid('Token has no valid tid.');
+    const tenantId = tid.toLowerCase();
+    if (!this.auth.tenants.includes(tenantId)) {
+      throw new AuthError('tenant_not_allowed', 'Tenant not allowed.');
+    }
+    const version = unverified.ver;
+    if ((version !== '1.0' && version !== '2.0') || !this.auth.tokenVersions.includes(version)) {
+      throw invalid('Token version not accepted.');
+    }
+
+    const { jwk, issuer } = await this.findKey(tenantId, version, header.kid);
+    const claims = await this.verifySignatureAndClaims(token, jwk, issuer);
+    this.checkTokenKind(claims);
+    return { claims, expiresAt: (claims.exp as number) * 1000 };
+  }
+
+  private async findKey(
+    tenantId: string,
+    version: TokenVersion,
+    kid: string,
+  ): Promise<{ jwk: JWK; issuer: string }> {
+    let set = await this.keys.getSigningKeys(tenantId, version);
+    let jwk = set.keys.find((k) => k.kid === kid);
+    if (!jwk) {
+      set = await this.keys.getSigningKeys(tenantId, version, true);
+      jwk = set.keys.find((k) => k.kid === kid);
+    }
+    if (!jwk) throw invalid('Unknown signing key.');
+    const issuer = set.issuer.replace('{tenantid}', tenantId);
+    const keyIssuer = (jwk as { issuer?: unknown }).issuer;
+    if (keyIssuer !== undefined && (typeof keyIssuer !== 'string' || keyIssuer.replace('{tenantid}', tenantId) !== issuer)) {
+      throw invalid('Signing key is not valid for this issuer.');
+    }
+    if (jwk.kty !== 'RSA' || (jwk.use !== undefined && jwk.use !== 'sig')) {
+      throw invalid('Signing key is not an RSA signature key.');
+    }
+    return { jwk, issuer };
+  }
+
+  private async verifySignatureAndClaims(
+    token: string,
+    jwk: JWK,
+    issuer: string,
+  ): Promise<VerifiedToken['claims']> {
+    try {
+      let key = this.imported.get(jwk);
+      if (!key) {
+        key = importJWK({ ...jwk, alg: 'RS256' }, 'RS256');
+        this.imported.set(jwk, key);
+      }
+      const { payload } = await jwtVerify(token, await key, {
+        algorithms: ['RS256'],
+        issuer,
+        audience: this.auth.audiences,
+        clockTolerance: this.auth.clockToleranceSeconds,
+        requiredClaims: REQUIRED_CLAIMS,
+      });
+      return payload as VerifiedToken['claims'];
+    } catch (error) {
+      if ((error as { code?: string }).code === 'ERR_JWT_EXPIRED') {
+        throw new AuthError('token_expired', 'Token expired.');
+      }
+      throw invalid('Token verification failed.');
+    }
+  }
+
+  /** Rule 7: a user's access token carries `scp`; app-only tokens are refused unless allowed. */
+  private checkTokenKind(claims: VerifiedToken['claims']): void {
+    if (claims.oid !== undefined && !isGuid(claims.oid)) throw invalid('oid is not a GUID.');
+    const hasScope = typeof claims.scp === 'string' && claims.scp.length > 0;
+    const appOnly = claims.idtyp === 'app' || (!hasScope && claims.oid !== undefined && claims.oid === claims.sub);
+    if (appOnly) {
+      if (!this.auth.allowAppTokens) {
+        throw new AuthError('app_token_not_allowed', 'App-only tokens are not accepted.');
+      }
+      return;
+    }
+    if (!hasScope) throw invalid('Not a user access token.');
+  }
+}

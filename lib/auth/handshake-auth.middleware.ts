@@ -1,0 +1,50 @@
+import { Logger } from '@nestjs/common';
+import type { Socket } from 'socket.io';
+import { UNAUTHORIZED_MESSAGE } from '../../src/protocol/events';
+import type { AuthErrorCode } from '../../src/protocol/error-codes';
+import { AuthError } from '../errors/auth.error';
+import type { AuthenticatedUser } from './authenticated-user';
+import type { Authenticator } from './authenticator.service';
+import { tokenFromHandshake } from './extract-token';
+
+/** What the gateway keeps on `socket.data` for an authenticated connection. */
+export interface NotificationsSocketData {
+  user: AuthenticatedUser;
+}
+
+/** The `connect_error` a refused client receives: `message` "unauthorized", `data.code`. */
+export class HandshakeRefusal extends Error {
+  readonly data: { code: AuthErrorCode };
+
+  constructor(code: AuthErrorCode) {
+    super(UNAUTHORIZED_MESSAGE);
+    this.data = { code };
+  }
+}
+
+/**
+ * socket.io middleware that verifies the token before the connection is accepted. Nest guards do not
+ * run for connections (nestjs/nest#882), so this is where the handshake is checked.
+ */
+export function createHandshakeAuthMiddleware(
+  authenticator: Authenticator,
+  options: { allowTokenInQuery: boolean; onRefused?: (code: AuthErrorCode) => void },
+  logger = new Logger('Notifications:Handshake'),
+) {
+  return (socket: Socket, next: (err?: Error) => void): void => {
+    const token = tokenFromHandshake(socket.handshake, options.allowTokenInQuery);
+    authenticator.authenticate(token).then(
+      (user) => {
+        (socket.data as NotificationsSocketData).user = user;
+        next();
+      },
+      (error: unknown) => {
+        const code: AuthErrorCode = error instanceof AuthError ? error.code : 'auth_unavailable';
+        if (!(error instanceof AuthError)) logger.error(`Handshake verification failed unexpectedly: ${String(error)}`);
+        logger.debug(`Handshake refused (${code}) from ${socket.handshake.address}`);
+        options.onRefused?.(code);
+        next(new HandshakeRefusal(code));
+      },
+    );
+  };
+}

@@ -1,0 +1,11 @@
+import type { AuthErrorCode } from '../../src/protocol/error-codes';
+import { NotificationsError } from './notifications.error';
+
+/** A token was refused. `code` is one of the handshake codes of the protocol. */
+export class AuthError extends NotificationsError {
+  declare readonly code: AuthErrorCode;
+
+  constructor(code: AuthErrorCode, message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
+  }
+}

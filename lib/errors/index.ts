@@ -1,0 +1,2 @@
+export * from './notifications.error';
+export * from './auth.error';

@@ -1,0 +1,100 @@
+import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
+import type { Namespace } from 'socket.io';
+import { ServerEvents } from '../../src/protocol/events';
+import { NOTIFICATIONS_RESOLVED_OPTIONS } from '../notifications.constants';
+import type { ResolvedNotificationsOptions } from '../options/resolved-options';
+
+interface Tracked {
+  expiresAt: number;
+  warnAt: number;
+  warned: boolean;
+}
+
+/**
+ * One shared schedule for token expiry on live connections: `authExpiring` before a token expires,
+ * `authExpired` and a disconnect when it does. A connection costs one map entry and one id in a
+ * per-second bucket; a single timer serves them all, so idle connections hold no timer of their own.
+ */
+@Injectable()
+export class ExpirySchedule implements OnModuleDestroy {
+  private readonly entries = new Map<string, Tracked>();
+  private readonly buckets = new Map<number, Set<string>>();
+  private namespace?: Namespace;
+  private timer?: NodeJS.Timeout;
+  private lastSecond = Math.floor(Date.now() / 1000);
+  private readonly warningMs: number;
+
+  constructor(@Inject(NOTIFICATIONS_RESOLVED_OPTIONS) options: ResolvedNotificationsOptions) {
+    this.warningMs = (options.auth?.expiryWarningSeconds ?? 60) * 1000;
+  }
+
+  start(namespace: Namespace): void {
+    this.namespace = namespace;
+    this.timer ??= setInterval(() => this.tick(Date.now()), 250);
+    this.timer.unref();
+  }
+
+  /** (Re)schedules a connection's expiry. */
+  track(socketId: string, expiresAt: number): void {
+    const warnAt = expiresAt - this.warningMs;
+    this.entries.set(socketId, { expiresAt, warnAt, warned: false });
+    this.enqueue(socketId, warnAt);
+    this.enqueue(socketId, expiresAt);
+  }
+
+  untrack(socketId: string): void {
+    this.entries.delete(socketId);
+  }
+
+  /** Number of connections tracked. */
+  get size(): number {
+    return this.entries.size;
+  }
+
+  onModuleDestroy(): void {
+    clearInterval(this.timer);
+    this.timer = undefined;
+    this.entries.clear();
+    this.buckets.clear();
+  }
+
+  private enqueue(socketId: string, at: number): void {
+    // Times already past go into the next bucket the timer will process.
+    const second = Math.max(Math.ceil(at / 1000), this.lastSecond + 1);
+    let bucket = this.buckets.get(second);
+    if (!bucket) this.buckets.set(second, (bucket = new Set()));
+    bucket.add(socketId);
+  }
+
+  private tick(now: number): void {
+    const nowSecond = Math.floor(now / 1000);
+    for (let second = this.lastSecond + 1; second <= nowSecond; second++) {
+      const bucket = this.buckets.get(second);
+      if (!bucket) continue;
+      this.buckets.delete(second);
+      for (const id of bucket) this.fire(id, now);
+    }
+    this.lastSecond = nowSecond;
+  }
+
+  private fire(socketId: string, now: number): void {
+    const entry = this.entries.get(socketId);
+    // Entries rescheduled by a refresh leave stale ids in older buckets: the times decide.
+    if (!entry) return;
+    const socket = this.namespace?.sockets.get(socketId);
+    if (!socket) {
+      this.entries.delete(socketId);
+      return;
+    }
+    if (now >= entry.expiresAt) {
+      this.entries.delete(socketId);
+      socket.emit(ServerEvents.AuthExpired, {});
+      socket.disconnect(true);
+      return;
+    }
+    if (now >= entry.warnAt && !entry.warned) {
+      entry.warned = true;
+      socket.emit(ServerEvents.AuthExpiring, { expiresAt: new Date(entry.expiresAt).toISOString() });
+    }
+  }
+}

@@ -1,0 +1,31 @@
+import { Injectable } from '@nestjs/common';
+import type { Namespace } from 'socket.io';
+import { NotificationsError } from '../errors/notifications.error';
+
+/**
+ * Holds the gateway's socket.io namespace once it is initialised, so that the singleton
+ * NotificationService can emit through it (and, with Redis, to every instance).
+ */
+@Injectable()
+export class NotificationsHub {
+  private current?: Namespace;
+
+  attach(namespace: Namespace): void {
+    this.current = namespace;
+  }
+
+  /** True once the gateway is initialised. */
+  get ready(): boolean {
+    return this.current !== undefined;
+  }
+
+  get namespace(): Namespace {
+    if (!this.current) {
+      throw new NotificationsError(
+        'not_ready',
+        'The notifications gateway is not initialised yet. Send after app.init() or app.listen().',
+      );
+    }
+    return this.current;
+  }
+}

@@ -1,0 +1,178 @@
+import { Inject, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import {
+  ConnectedSocket,
+  MessageBody,
+  SubscribeMessage,
+  WebSocketGateway,
+  type OnGatewayConnection,
+  type OnGatewayDisconnect,
+  type OnGatewayInit,
+} from '@nestjs/websockets';
+import type { Namespace, Socket } from 'socket.io';
+import { ClientEvents, NOTIFICATIONS_NAMESPACE, ServerEvents } from '../../src/protocol/events';
+import type {
+  ErrorAck,
+  RefreshTokenAck,
+  SubscribeAck,
+  UnsubscribeAck,
+} from '../../src/protocol/messages';
+import type { AuthenticatedUser } from '../auth/authenticated-user';
+import { Authenticator } from '../auth/authenticator.service';
+import { createHandshakeAuthMiddleware } from '../auth/handshake-auth.middleware';
+import { AuthError } from '../errors/auth.error';
+import { NotificationsConfigError } from '../errors/notifications.error';
+import { NOTIFICATIONS_RESOLVED_OPTIONS, runRoom, userRoom } from '../notifications.constants';
+import type { ResolvedNotificationsOptions } from '../options/resolved-options';
+import { RunAccessPolicy } from '../runs/run-access.policy';
+import { RunStore } from '../runs/run-store';
+import { RedisConnections } from '../scale-out/redis-connections';
+import { errorAck } from './acks';
+import { NotificationsHub } from './notifications-hub';
+import { parseRunIdArg, parseSubscribeArgs, parseTokenArg } from './parse-requests';
+import { TokenBucket } from './rate-limiter';
+import { ExpirySchedule } from './expiry-schedule';
+
+/** Per-connection state, kept on `socket.data`. */
+interface ConnectionState {
+  user: AuthenticatedUser;
+  runs: Set<string>;
+  bucket: TokenBucket;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnyEvents = Record<string, (...args: any[]) => void>;
+type NotificationsSocket = Socket<AnyEvents, AnyEvents, AnyEvents, ConnectionState>;
+
+/**
+ * The socket.io gateway on `/notifications`. Connections are authenticated by middleware before they
+ * are accepted and join their user's room; `subscribeToRun` admits a connection to a run's room only
+ * after the access policy agrees, then replays the run's log. Every handler answers an ack of the
+ * protocol's shape and never lets an exception reach the socket.
+ */
+@WebSocketGateway({ namespace: NOTIFICATIONS_NAMESPACE })
+export class TaskGateway
+  implements OnGatewayInit<Namespace>, OnGatewayConnection<Socket>, OnGatewayDisconnect<Socket>, OnApplicationBootstrap
+{
+  protected readonly logger = new Logger('Notifications:TaskGateway');
+  private namespace?: Namespace;
+
+  constructor(
+    @Inject(NOTIFICATIONS_RESOLVED_OPTIONS) protected readonly options: ResolvedNotificationsOptions,
+    @Inject(Authenticator) protected readonly authenticator: Authenticator,
+    @Inject(RunStore) protected readonly runs: RunStore,
+    @Inject(RunAccessPolicy) protected readonly accessPolicy: RunAccessPolicy,
+    @Inject(NotificationsHub) protected readonly hub: NotificationsHub,
+    @Inject(RedisConnections) protected readonly connections: RedisConnections,
+    @Inject(ExpirySchedule) protected readonly expiry: ExpirySchedule,
+  ) {}
+
+  afterInit(namespace: Namespace): void {
+    this.namespace = namespace;
+    namespace.use(
+      createHandshakeAuthMiddleware(this.authenticator, {
+        allowTokenInQuery: this.options.auth?.allowTokenInQuery ?? false,
+      }),
+    );
+    this.hub.attach(namespace);
+    this.expiry.start(namespace);
+  }
+
+  onApplicationBootstrap(): void {
+    if (this.namespace && !this.connections.isAdapted(this.namespace.server)) {
+      throw new NotificationsConfigError(
+        'the socket.io server was not created by RedisIoAdapter, so Redis scale-out and the module\'s limits ' +
+          'are not applied. Call app.useWebSocketAdapter(new RedisIoAdapter(app)) before app.init() or app.listen().',
+      );
+    }
+  }
+
+  handleConnection(socket: NotificationsSocket): void {
+    const { user } = socket.data;
+    if (!user) {
+      socket.disconnect(true);
+      return;
+    }
+    socket.data.runs = new Set();
+    socket.data.bucket = new TokenBucket(this.options.limits.subscribesPerSecond);
+    void socket.join(userRoom(user.userId));
+    this.expiry.track(socket.id, user.expiresAt);
+  }
+
+  handleDisconnect(socket: NotificationsSocket): void {
+    this.expiry.untrack(socket.id);
+  }
+
+  @SubscribeMessage(ClientEvents.SubscribeToRun)
+  async subscribeToRun(
+    @ConnectedSocket() socket: NotificationsSocket,
+    @MessageBody() body: unknown,
+  ): Promise<SubscribeAck | ErrorAck> {
+    const args = parseSubscribeArgs(body);
+    if (!args) return errorAck('invalid_argument', 'Expected a run id (1–128 chars of [A-Za-z0-9_.:-]) or {runId, afterSeq?}.');
+    const state = socket.data;
+    if (!state.bucket.take()) return errorAck('rate_limited', 'Too many subscribe requests; slow down.');
+
+    const { runId, afterSeq } = args;
+    const isNew = !state.runs.has(runId);
+    if (isNew && state.runs.size >= this.options.limits.maxSubscriptionsPerConnection) {
+      return errorAck('too_many_subscriptions', `At most ${this.options.limits.maxSubscriptionsPerConnection} runs per connection.`);
+    }
+    // Reserve the slot now so that concurrent subscribes cannot overshoot the limit.
+    if (isNew) state.runs.add(runId);
+    try {
+      const run = await this.runs.getRun(runId);
+      if (!run || !(await this.accessPolicy.canSubscribe(state.user, run))) {
+        if (isNew) state.runs.delete(runId);
+        return errorAck('not_found', 'No such run.');
+      }
+      if (!socket.connected) return errorAck('not_found', 'Disconnected.');
+      // Join before reading the log: an update published in between is then either in the log
+      // or delivered live (possibly both; the client drops duplicates by seq).
+      await socket.join(runRoom(runId));
+      const slice = await this.runs.readLog(runId, afterSeq);
+      for (const update of slice.updates) socket.emit(ServerEvents.StatusUpdate, update);
+      const lastSeq = Math.max(slice.lastSeq, slice.updates.at(-1)?.seq ?? 0);
+      const ack: SubscribeAck = { ok: true, runId, lastSeq, replayed: slice.updates.length };
+      if (slice.gap) ack.gap = true;
+      return ack;
+    } catch (error) {
+      if (isNew && !socket.rooms.has(runRoom(runId))) state.runs.delete(runId);
+      this.logger.error(`subscribeToRun failed: ${(error as Error).message}`);
+      return errorAck('internal', 'The subscription could not be completed; retry.');
+    }
+  }
+
+  @SubscribeMessage(ClientEvents.UnsubscribeFromRun)
+  async unsubscribeFromRun(
+    @ConnectedSocket() socket: NotificationsSocket,
+    @MessageBody() body: unknown,
+  ): Promise<UnsubscribeAck | ErrorAck> {
+    const runId = parseRunIdArg(body);
+    if (!runId) return errorAck('invalid_argument', 'Expected a run id or {runId}.');
+    socket.data.runs.delete(runId);
+    await socket.leave(runRoom(runId));
+    return { ok: true };
+  }
+
+  @SubscribeMessage(ClientEvents.RefreshToken)
+  async refreshToken(
+    @ConnectedSocket() socket: NotificationsSocket,
+    @MessageBody() body: unknown,
+  ): Promise<RefreshTokenAck | ErrorAck> {
+    const token = parseTokenArg(body);
+    if (!token) return errorAck('token_invalid', 'Expected {token}.');
+    let user: AuthenticatedUser;
+    try {
+      user = await this.authenticator.authenticate(token.replace(/^Bearer +/i, ''));
+    } catch (error) {
+      const code = error instanceof AuthError && error.code === 'token_expired' ? 'token_expired' : 'token_invalid';
+      return errorAck(code, 'The new token was refused.');
+    }
+    if (user.userId !== socket.data.user.userId) {
+      return errorAck('user_mismatch', 'The new token belongs to another user.');
+    }
+    socket.data.user = user;
+    this.expiry.track(socket.id, user.expiresAt);
+    return { ok: true, expiresAt: new Date(user.expiresAt).toISOString() };
+  }
+}

@@ -1,0 +1,42 @@
+export { NotificationsModule } from './notifications.module';
+export {
+  NOTIFICATIONS_ASYNC_OPTIONS_TYPE,
+  NOTIFICATIONS_OPTIONS_TYPE,
+  type NotificationsModuleExtras,
+} from './notifications.module-definition';
+export { NOTIFICATIONS_MODULE_OPTIONS, NOTIFICATIONS_RESOLVED_OPTIONS, runRoom, userRoom } from './notifications.constants';
+export type {
+  NotificationsAuthOptions,
+  NotificationsLimitOptions,
+  NotificationsModuleOptions,
+  NotificationsRedisOptions,
+  NotificationsRunOptions,
+  TokenVersion,
+} from './options/notifications-options.interface';
+export type { ResolvedAuthOptions, ResolvedNotificationsOptions } from './options/resolved-options';
+export { NotificationService, type CreateRunOptions, type RunUpdateInput } from './notification.service';
+export {
+  NotificationsHealthService,
+  type HealthCheckResult,
+  type NotificationsHealthReport,
+} from './health/notifications-health.service';
+export { TaskGateway } from './gateway/task.gateway';
+export { RedisIoAdapter } from './scale-out/redis-io.adapter';
+export { RedisConnections } from './scale-out/redis-connections';
+export { TokenVerifier, type VerifiedToken } from './auth/token-verifier';
+export { EntraTokenVerifier } from './auth/entra-token.verifier';
+export { SigningKeyProvider, type TenantSigningKeys } from './auth/signing-key.provider';
+export { EntraSigningKeyProvider, type EntraSigningKeyProviderOptions } from './auth/entra-signing-key.provider';
+export { UserResolver } from './auth/user-resolver';
+export { OidUserResolver, OBJECT_ID_CLAIM } from './auth/oid-user.resolver';
+export { Authenticator } from './auth/authenticator.service';
+export type { AuthenticatedUser } from './auth/authenticated-user';
+export { NotificationsAuthGuard, type AuthenticatedRequest } from './auth/notifications-auth.guard';
+export { CurrentUser } from './auth/current-user.decorator';
+export { RunAccessPolicy, OwnerOnlyRunAccessPolicy } from './runs/run-access.policy';
+export { RunStore, type RunRecord, type RunLogSlice, type NewStatusUpdate } from './runs/run-store';
+export { MemoryRunStore } from './runs/memory-run.store';
+export { RedisRunStore } from './runs/redis-run.store';
+export { NotificationsError, NotificationsConfigError } from './errors/notifications.error';
+export { AuthError } from './errors/auth.error';
+export * from '../src/protocol';

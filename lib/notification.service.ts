@@ -1,0 +1,115 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { ServerEvents } from '../src/protocol/events';
+import {
+  RUN_STATUSES,
+  type RunSnapshot,
+  type RunStatus,
+  type StatusUpdate,
+  type UserNotification,
+} from '../src/protocol/messages';
+import { isValidRunId } from '../src/protocol/run-id';
+import { NotificationsError } from './errors/notifications.error';
+import { NotificationsHub } from './gateway/notifications-hub';
+import { runRoom, userRoom } from './notifications.constants';
+import { RunStore, type RunRecord } from './runs/run-store';
+
+/** What a task publishes about its run. */
+export interface RunUpdateInput {
+  status: RunStatus;
+  message?: string;
+  data?: unknown;
+}
+
+/** Options of {@link NotificationService.createRun}. */
+export interface CreateRunOptions {
+  /** Use this id instead of a random UUID (1–128 chars of `[A-Za-z0-9_.:-]`). */
+  runId?: string;
+}
+
+/**
+ * Sends notifications from anywhere in the app: to one user (all their tabs and devices), to the
+ * subscribers of one run, or to everyone. With Redis, a send from any instance reaches the
+ * connections of every instance. Run updates are written to the run store before they are emitted,
+ * so that a late subscriber replays what it missed.
+ */
+@Injectable()
+export class NotificationService {
+  constructor(
+    @Inject(RunStore) private readonly runs: RunStore,
+    @Inject(NotificationsHub) private readonly hub: NotificationsHub,
+  ) {}
+
+  /** Registers a run owned by `ownerId`; only connections admitted by the access policy see it. */
+  async createRun(ownerId: string, options: CreateRunOptions = {}): Promise<RunRecord> {
+    if (typeof ownerId !== 'string' || ownerId.length === 0) {
+      throw new NotificationsError('invalid_argument', 'createRun needs the owner\'s user id.');
+    }
+    const runId = options.runId ?? randomUUID();
+    if (!isValidRunId(runId)) {
+      throw new NotificationsError('invalid_argument', 'A run id is 1–128 chars of [A-Za-z0-9_.:-].');
+    }
+    return this.runs.createRun(runId, ownerId);
+  }
+
+  /**
+   * Appends an update to the run's log (giving it the next `seq`) and emits it to the run's
+   * subscribers. Resolves once the update is stored; rejects if the run does not exist.
+   */
+  async publishRunUpdate(runId: string, update: RunUpdateInput): Promise<StatusUpdate> {
+    if (!RUN_STATUSES.includes(update?.status)) {
+      throw new NotificationsError('invalid_argument', `status must be one of ${RUN_STATUSES.join(', ')}.`);
+    }
+    const entry: Omit<StatusUpdate, 'runId' | 'seq'> = { status: update.status, at: new Date().toISOString() };
+    if (update.message !== undefined) entry.message = update.message;
+    if (update.data !== undefined) entry.data = update.data;
+    const stored = await this.runs.append(runId, entry);
+    if (!stored) throw new NotificationsError('not_found', `Run ${runId} does not exist.`);
+    this.hub.namespace.to(runRoom(runId)).emit(ServerEvents.StatusUpdate, stored);
+    return stored;
+  }
+
+  /** The run with its logged updates, or null. Callers check ownership before showing it. */
+  async getRun(runId: string): Promise<(RunSnapshot & { ownerId: string; createdAt: string }) | null> {
+    if (!isValidRunId(runId)) return null;
+    const run = await this.runs.getRun(runId);
+    if (!run) return null;
+    const log = await this.runs.readLog(runId, 0);
+    return {
+      runId,
+      ownerId: run.ownerId,
+      createdAt: run.createdAt,
+      status: run.status,
+      lastSeq: Math.max(run.lastSeq, log.lastSeq),
+      updates: log.updates,
+    };
+  }
+
+  /** Sends a `notification` to every connection of one user, on every instance. */
+  sendToUser<P>(userId: string, type: string, payload: P): UserNotification<P> {
+    return this.sendToUsers([userId], type, payload);
+  }
+
+  /** Sends one `notification` to every connection of each listed user. */
+  sendToUsers<P>(userIds: string[], type: string, payload: P): UserNotification<P> {
+    const notification = this.notification(type, payload);
+    if (userIds.length > 0) {
+      this.hub.namespace.to(userIds.map(userRoom)).emit(ServerEvents.Notification, notification);
+    }
+    return notification;
+  }
+
+  /** Sends a `notification` to every connection of every user. */
+  broadcast<P>(type: string, payload: P): UserNotification<P> {
+    const notification = this.notification(type, payload);
+    this.hub.namespace.emit(ServerEvents.Notification, notification);
+    return notification;
+  }
+
+  private notification<P>(type: string, payload: P): UserNotification<P> {
+    if (typeof type !== 'string' || type.length === 0) {
+      throw new NotificationsError('invalid_argument', 'A notification needs a type.');
+    }
+    return { id: randomUUID(), type, payload, at: new Date().toISOString() };
+  }
+}

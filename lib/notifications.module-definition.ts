@@ -1,0 +1,48 @@
+import { ConfigurableModuleBuilder, type Provider, type Type } from '@nestjs/common';
+import { WebSocketGateway } from '@nestjs/websockets';
+import { NOTIFICATIONS_NAMESPACE } from '../src/protocol/events';
+import { TaskGateway } from './gateway/task.gateway';
+import { NOTIFICATIONS_MODULE_OPTIONS } from './notifications.constants';
+import type { NotificationsModuleOptions } from './options/notifications-options.interface';
+
+/** Options of `forRoot`/`forRootAsync` that shape the module itself rather than its services. */
+export interface NotificationsModuleExtras {
+  /** Register the module globally, so feature modules inject NotificationService without importing it. */
+  isGlobal?: boolean;
+  /** socket.io namespace of the gateway. @default '/notifications' */
+  namespace?: string;
+}
+
+/** The gateway class for a namespace: TaskGateway itself for the protocol's namespace. */
+function gatewayFor(namespace: string | undefined): Type<TaskGateway> {
+  if (!namespace || namespace === NOTIFICATIONS_NAMESPACE) return TaskGateway;
+  if (!namespace.startsWith('/')) {
+    throw new Error(`NotificationsModule: namespace must start with "/", got "${namespace}".`);
+  }
+  // A subclass per module registration carries its own metadata, so TaskGateway stays unchanged.
+  class NamespacedTaskGateway extends TaskGateway {}
+  WebSocketGateway({ namespace })(NamespacedTaskGateway);
+  return NamespacedTaskGateway;
+}
+
+export const {
+  ConfigurableModuleClass: ConfigurableNotificationsModule,
+  OPTIONS_TYPE: NOTIFICATIONS_OPTIONS_TYPE,
+  ASYNC_OPTIONS_TYPE: NOTIFICATIONS_ASYNC_OPTIONS_TYPE,
+} = new ConfigurableModuleBuilder<NotificationsModuleOptions>({
+  moduleName: 'Notifications',
+  optionsInjectionToken: NOTIFICATIONS_MODULE_OPTIONS,
+})
+  .setClassMethodName('forRoot')
+  .setExtras<NotificationsModuleExtras>(
+    { isGlobal: false, namespace: NOTIFICATIONS_NAMESPACE },
+    (definition, extras) => {
+      const gateway: Provider = gatewayFor(extras.namespace);
+      return {
+        ...definition,
+        global: extras.isGlobal,
+        providers: [...(definition.providers ?? []), gateway],
+      };
+    },
+  )
+  .build();

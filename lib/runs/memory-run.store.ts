@@ -1,0 +1,78 @@
+import type { StatusUpdate } from '../../src/protocol/messages';
+import { NotificationsError } from '../errors/notifications.error';
+import { RunStore, type NewStatusUpdate, type RunLogSlice, type RunRecord } from './run-store';
+
+interface MemoryRun {
+  record: RunRecord;
+  log: StatusUpdate[];
+  expiresAt: number;
+}
+
+/** A {@link RunStore} in this process's memory: one instance only. Expired runs are swept lazily. */
+export class MemoryRunStore extends RunStore {
+  private readonly runs = new Map<string, MemoryRun>();
+  private readonly sweeper: NodeJS.Timeout;
+
+  constructor(private readonly options: { logMaxLength: number; ttlSeconds: number }) {
+    super();
+    this.sweeper = setInterval(() => this.sweep(), 60_000);
+    this.sweeper.unref();
+  }
+
+  async createRun(runId: string, ownerId: string): Promise<RunRecord> {
+    if (this.live(runId)) throw new NotificationsError('conflict', `Run ${runId} already exists.`);
+    const record: RunRecord = { runId, ownerId, status: 'queued', lastSeq: 0, createdAt: new Date().toISOString() };
+    this.runs.set(runId, { record, log: [], expiresAt: this.expiry() });
+    return { ...record };
+  }
+
+  async getRun(runId: string): Promise<RunRecord | null> {
+    const run = this.live(runId);
+    return run ? { ...run.record } : null;
+  }
+
+  async append(runId: string, update: NewStatusUpdate): Promise<StatusUpdate | null> {
+    const run = this.live(runId);
+    if (!run) return null;
+    const seq = run.record.lastSeq + 1;
+    const stored: StatusUpdate = { runId, seq, ...update };
+    run.record.lastSeq = seq;
+    run.record.status = update.status;
+    run.log.push(stored);
+    if (run.log.length > this.options.logMaxLength) run.log.splice(0, run.log.length - this.options.logMaxLength);
+    run.expiresAt = this.expiry();
+    return stored;
+  }
+
+  async readLog(runId: string, afterSeq: number, limit = Number.MAX_SAFE_INTEGER): Promise<RunLogSlice> {
+    const run = this.live(runId);
+    if (!run) return { updates: [], lastSeq: 0, gap: afterSeq > 0 };
+    const { log, record } = run;
+    const firstSeq = log.length > 0 ? log[0].seq : record.lastSeq + 1;
+    const updates = log.filter((u) => u.seq > afterSeq).slice(0, limit);
+    return { updates, lastSeq: record.lastSeq, gap: afterSeq < record.lastSeq && firstSeq > afterSeq + 1 };
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.sweeper);
+    this.runs.clear();
+  }
+
+  private live(runId: string): MemoryRun | undefined {
+    const run = this.runs.get(runId);
+    if (run && run.expiresAt <= Date.now()) {
+      this.runs.delete(runId);
+      return undefined;
+    }
+    return run;
+  }
+
+  private expiry(): number {
+    return Date.now() + this.options.ttlSeconds * 1000;
+  }
+
+  private sweep(): void {
+    const now = Date.now();
+    for (const [id, run] of this.runs) if (run.expiresAt <= now) this.runs.delete(id);
+  }
+}

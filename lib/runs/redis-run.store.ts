@@ -1,0 +1,124 @@
+import type { Redis } from 'ioredis';
+import type { RunStatus, StatusUpdate } from '../../src/protocol/messages';
+import { NotificationsError } from '../errors/notifications.error';
+import { RunStore, type NewStatusUpdate, type RunLogSlice, type RunRecord } from './run-store';
+
+// Both scripts touch only the run's two keys, which share a hash tag, so they run on one
+// Redis Cluster slot.
+const CREATE_RUN = `
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+redis.call('HSET', KEYS[1], 'ownerId', ARGV[1], 'status', 'queued', 'lastSeq', 0, 'createdAt', ARGV[2])
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+return 1`;
+
+const APPEND_UPDATE = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+local seq = redis.call('HINCRBY', KEYS[1], 'lastSeq', 1)
+redis.call('HSET', KEYS[1], 'status', ARGV[1])
+redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[3], seq .. '-0', 'u', ARGV[2])
+redis.call('PEXPIRE', KEYS[1], ARGV[4])
+redis.call('PEXPIRE', KEYS[2], ARGV[4])
+return seq`;
+
+type StreamEntry = [id: string, fields: string[]];
+
+interface ScriptedRedis extends Redis {
+  notificationsCreateRun(hash: string, ownerId: string, createdAt: string, ttlMs: number): Promise<number>;
+  notificationsAppend(
+    hash: string,
+    log: string,
+    status: string,
+    body: string,
+    maxLen: number,
+    ttlMs: number,
+  ): Promise<number>;
+}
+
+/**
+ * A {@link RunStore} in Redis, shared by every instance: a hash per run (owner, status, lastSeq) and a
+ * stream for its log whose entry ids are `<seq>-0`, so that "updates after n" is one XRANGE.
+ * Both keys expire `ttlSeconds` after the run's last update.
+ */
+export class RedisRunStore extends RunStore {
+  private readonly redis: ScriptedRedis;
+
+  constructor(
+    redis: Redis,
+    private readonly options: { keyPrefix: string; logMaxLength: number; ttlSeconds: number },
+  ) {
+    super();
+    this.redis = redis as ScriptedRedis;
+    if (!('notificationsAppend' in redis)) {
+      redis.defineCommand('notificationsCreateRun', { numberOfKeys: 1, lua: CREATE_RUN });
+      redis.defineCommand('notificationsAppend', { numberOfKeys: 2, lua: APPEND_UPDATE });
+    }
+  }
+
+  /** Key of a run's hash. The `{runId}` hash tag keeps both keys of a run in one cluster slot. */
+  runKey(runId: string): string {
+    return `${this.options.keyPrefix}:run:{${runId}}`;
+  }
+
+  /** Key of a run's log stream. */
+  logKey(runId: string): string {
+    return `${this.runKey(runId)}:log`;
+  }
+
+  async createRun(runId: string, ownerId: string): Promise<RunRecord> {
+    const createdAt = new Date().toISOString();
+    const created = await this.redis.notificationsCreateRun(this.runKey(runId), ownerId, createdAt, this.ttlMs());
+    if (created !== 1) throw new NotificationsError('conflict', `Run ${runId} already exists.`);
+    return { runId, ownerId, status: 'queued', lastSeq: 0, createdAt };
+  }
+
+  async getRun(runId: string): Promise<RunRecord | null> {
+    const hash = await this.redis.hgetall(this.runKey(runId));
+    if (!hash.ownerId) return null;
+    return {
+      runId,
+      ownerId: hash.ownerId,
+      status: hash.status as RunStatus,
+      lastSeq: Number(hash.lastSeq),
+      createdAt: hash.createdAt,
+    };
+  }
+
+  async append(runId: string, update: NewStatusUpdate): Promise<StatusUpdate | null> {
+    const seq = await this.redis.notificationsAppend(
+      this.runKey(runId),
+      this.logKey(runId),
+      update.status,
+      JSON.stringify(update),
+      this.options.logMaxLength,
+      this.ttlMs(),
+    );
+    return seq > 0 ? { runId, seq, ...update } : null;
+  }
+
+  async readLog(runId: string, afterSeq: number, limit = 10_000): Promise<RunLogSlice> {
+    const results = await this.redis
+      .pipeline()
+      .hget(this.runKey(runId), 'lastSeq')
+      .xrange(this.logKey(runId), `${afterSeq + 1}-0`, '+', 'COUNT', limit)
+      .exec();
+    const [lastSeqResult, rangeResult] = results ?? [];
+    if (lastSeqResult?.[0]) throw lastSeqResult[0];
+    if (rangeResult?.[0]) throw rangeResult[0];
+    const lastSeq = Number(lastSeqResult?.[1] ?? 0);
+    const updates = ((rangeResult?.[1] ?? []) as StreamEntry[]).map(([id, fields]) => ({
+      runId,
+      seq: Number(id.slice(0, id.indexOf('-'))),
+      ...(JSON.parse(fields[1]) as NewStatusUpdate),
+    }));
+    const firstSeq = updates.length > 0 ? updates[0].seq : lastSeq + 1;
+    return { updates, lastSeq, gap: afterSeq < lastSeq && firstSeq > afterSeq + 1 };
+  }
+
+  async close(): Promise<void> {
+    // The Redis connection belongs to RedisConnections, which closes it last.
+  }
+
+  private ttlMs(): number {
+    return this.options.ttlSeconds * 1000;
+  }
+}

@@ -1,0 +1,43 @@
+import type { RunStatus, StatusUpdate } from '../../src/protocol/messages';
+
+/** The record of one run. */
+export interface RunRecord {
+  runId: string;
+  ownerId: string;
+  status: RunStatus;
+  /** seq of the last published update; 0 before the first. */
+  lastSeq: number;
+  /** ISO-8601 creation time. */
+  createdAt: string;
+}
+
+/** An update before the store gives it its `seq`. */
+export type NewStatusUpdate = Omit<StatusUpdate, 'seq' | 'runId'>;
+
+/** A slice of a run's log. */
+export interface RunLogSlice {
+  /** Updates with `seq > afterSeq`, in `seq` order. */
+  updates: StatusUpdate[];
+  /** The run's last seq when the log was read. */
+  lastSeq: number;
+  /** True when the log no longer holds `afterSeq + 1` (trimmed or expired). */
+  gap: boolean;
+}
+
+/**
+ * Runs and their sequenced logs. The Redis implementation is shared by every instance; the memory
+ * one serves a single instance. `append` assigns the next `seq` atomically and stores the update
+ * before it is emitted, so that a subscriber who reads the log after joining cannot miss it.
+ */
+export abstract class RunStore {
+  /** Registers a run; rejects if the id is taken. */
+  abstract createRun(runId: string, ownerId: string): Promise<RunRecord>;
+  /** The run, or null when there is none (or it expired). */
+  abstract getRun(runId: string): Promise<RunRecord | null>;
+  /** Appends an update; resolves to it with its `seq`, or to null when the run does not exist. */
+  abstract append(runId: string, update: NewStatusUpdate): Promise<StatusUpdate | null>;
+  /** Logged updates with `seq > afterSeq`, at most `limit` of them. */
+  abstract readLog(runId: string, afterSeq: number, limit?: number): Promise<RunLogSlice>;
+  /** Releases connections and timers. */
+  abstract close(): Promise<void>;
+}

@@ -1,0 +1,71 @@
+import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { Redis } from 'ioredis';
+import type { Server } from 'socket.io';
+import { NOTIFICATIONS_RESOLVED_OPTIONS } from '../notifications.constants';
+import type { ResolvedNotificationsOptions } from '../options/resolved-options';
+
+/**
+ * Owns every Redis connection of the module: one for commands (run store, health) and, when a
+ * socket.io server is created, a publisher and a subscriber for the adapter. They are closed on
+ * application shutdown, after Nest has closed the socket.io server, so Redis goes last.
+ */
+@Injectable()
+export class RedisConnections implements OnApplicationShutdown {
+  private readonly logger = new Logger('Notifications:Redis');
+  private readonly clients: Redis[] = [];
+  private readonly adaptedServers = new WeakSet<Server>();
+  /** The command connection, or undefined in in-memory mode. */
+  readonly command?: Redis;
+
+  constructor(@Inject(NOTIFICATIONS_RESOLVED_OPTIONS) private readonly options: ResolvedNotificationsOptions) {
+    if (options.redis) this.command = this.create('command');
+  }
+
+  /** True when the module is configured with Redis. */
+  get enabled(): boolean {
+    return this.command !== undefined;
+  }
+
+  /** A new connection with the module's settings; closed with the others on shutdown. */
+  create(role: string): Redis {
+    const redis = this.options.redis;
+    if (!redis) throw new Error('Redis is not configured.');
+    const settings = { connectionName: `notifications:${role}`, ...redis.options };
+    const client = redis.url ? new Redis(redis.url, settings) : new Redis(settings);
+    // Without a listener, ioredis reports every failed reconnect attempt as an unhandled error.
+    let lastError = '';
+    client.on('error', (error: Error) => {
+      if (error.message !== lastError) this.logger.warn(`Redis (${role}): ${error.message}`);
+      lastError = error.message;
+    });
+    client.on('ready', () => {
+      if (lastError) this.logger.log(`Redis (${role}) reconnected.`);
+      lastError = '';
+    });
+    this.clients.push(client);
+    return client;
+  }
+
+  /** Records that a socket.io server was created by RedisIoAdapter, so the gateway can check it. */
+  markAdapted(server: Server): void {
+    this.adaptedServers.add(server);
+  }
+
+  /** True when `server` was created by RedisIoAdapter (with the Redis adapter when Redis is configured). */
+  isAdapted(server: Server): boolean {
+    return this.adaptedServers.has(server);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await Promise.all(
+      this.clients.map(async (client) => {
+        try {
+          await client.quit();
+        } catch {
+          client.disconnect();
+        }
+      }),
+    );
+    this.clients.length = 0;
+  }
+}

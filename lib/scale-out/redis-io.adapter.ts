@@ -1,0 +1,50 @@
+import type { INestApplicationContext } from '@nestjs/common';
+import { IoAdapter } from '@nestjs/platform-socket.io';
+import { createAdapter, createShardedAdapter } from '@socket.io/redis-adapter';
+import type { Server, ServerOptions } from 'socket.io';
+import { NOTIFICATIONS_RESOLVED_OPTIONS } from '../notifications.constants';
+import type { ResolvedNotificationsOptions } from '../options/resolved-options';
+import { RedisConnections } from './redis-connections';
+
+/**
+ * The socket.io adapter for apps that import NotificationsModule: install it with
+ * `app.useWebSocketAdapter(new RedisIoAdapter(app))` before `listen()`.
+ *
+ * It applies the module's path, CORS, transports and message size limit, and, when Redis is
+ * configured, `@socket.io/redis-adapter` on connections owned by the module, so that a message
+ * emitted on any instance reaches the sockets of every instance. Without Redis it is socket.io's
+ * in-memory adapter.
+ */
+export class RedisIoAdapter extends IoAdapter {
+  constructor(private readonly app: INestApplicationContext) {
+    super(app);
+  }
+
+  override createIOServer(port: number, options?: ServerOptions): Server {
+    const resolved = this.app.get<string, ResolvedNotificationsOptions>(NOTIFICATIONS_RESOLVED_OPTIONS, {
+      strict: false,
+    });
+    const server = super.createIOServer(port, {
+      ...options,
+      path: resolved.path,
+      cors: resolved.cors ?? options?.cors,
+      transports: resolved.transports,
+      maxHttpBufferSize: resolved.limits.maxMessageBytes,
+    } as ServerOptions) as Server;
+    const connections = this.app.get(RedisConnections, { strict: false });
+    if (resolved.redis && connections.enabled) {
+      const pub = connections.create('publisher');
+      const sub = connections.create('subscriber');
+      const key = `${resolved.redis.keyPrefix}:socket.io`;
+      server.adapter(
+        resolved.redis.mode === 'sharded'
+          ? // Dynamic subscriptions: a message for one user's room reaches only the instances
+            // that hold a socket in that room.
+            createShardedAdapter(pub, sub, { channelPrefix: key, subscriptionMode: 'dynamic' })
+          : createAdapter(pub, sub, { key }),
+      );
+    }
+    connections.markAdapted(server);
+    return server;
+  }
+}

@@ -1,0 +1,40 @@
+import { Controller, Get, HttpCode, NotFoundException, Param, Post, UseGuards } from '@nestjs/common';
+import {
+  CurrentUser,
+  NotificationService,
+  NotificationsAuthGuard,
+  RunAccessPolicy,
+  type AuthenticatedUser,
+  type RunSnapshot,
+} from '../../lib';
+import { TaskRunner } from './task-runner.service';
+
+/** Start a simulated task and read a run's state. Every route needs a valid bearer token. */
+@Controller('api/runs')
+@UseGuards(NotificationsAuthGuard)
+export class RunsController {
+  constructor(
+    private readonly notifications: NotificationService,
+    private readonly accessPolicy: RunAccessPolicy,
+    private readonly tasks: TaskRunner,
+  ) {}
+
+  /** Registers a run owned by the caller before answering, then runs the task in the background. */
+  @Post()
+  @HttpCode(202)
+  async start(@CurrentUser() user: AuthenticatedUser): Promise<{ runId: string }> {
+    const run = await this.notifications.createRun(user.userId);
+    await this.tasks.start(run.runId, user.userId);
+    return { runId: run.runId };
+  }
+
+  /** The run's state and log, for whoever the access policy admits; 404 for anyone else. */
+  @Get(':runId')
+  async get(@CurrentUser() user: AuthenticatedUser, @Param('runId') runId: string): Promise<RunSnapshot> {
+    const run = await this.notifications.getRun(runId);
+    if (!run || !(await this.accessPolicy.canSubscribe(user, { ...run, runId }))) {
+      throw new NotFoundException('No such run.');
+    }
+    return { runId: run.runId, status: run.status, lastSeq: run.lastSeq, updates: run.updates };
+  }
+}

@@ -1,0 +1,2 @@
+/** Injection token of the {@link SampleConfig}. */
+export const SAMPLE_CONFIG = 'SAMPLE:CONFIG';
