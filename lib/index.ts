@@ -3,6 +3,7 @@ export {
   NOTIFICATIONS_ASYNC_OPTIONS_TYPE,
   NOTIFICATIONS_OPTIONS_TYPE,
   type NotificationsModuleExtras,
+  type NotificationsOptionsFactory,
 } from './notifications.module-definition';
 export { NOTIFICATIONS_MODULE_OPTIONS, NOTIFICATIONS_RESOLVED_OPTIONS, runRoom, userRoom } from './notifications.constants';
 export type {

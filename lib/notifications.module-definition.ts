@@ -25,6 +25,11 @@ function gatewayFor(namespace: string | undefined): Type<TaskGateway> {
   return NamespacedTaskGateway;
 }
 
+/** A class for `forRootAsync({ useClass })` / `useExisting`. */
+export interface NotificationsOptionsFactory {
+  createNotificationsOptions(): NotificationsModuleOptions | Promise<NotificationsModuleOptions>;
+}
+
 export const {
   ConfigurableModuleClass: ConfigurableNotificationsModule,
   OPTIONS_TYPE: NOTIFICATIONS_OPTIONS_TYPE,
@@ -34,6 +39,7 @@ export const {
   optionsInjectionToken: NOTIFICATIONS_MODULE_OPTIONS,
 })
   .setClassMethodName('forRoot')
+  .setFactoryMethodName('createNotificationsOptions')
   .setExtras<NotificationsModuleExtras>(
     { isGlobal: false, namespace: NOTIFICATIONS_NAMESPACE },
     (definition, extras) => {

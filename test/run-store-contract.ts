@@ -1,0 +1,93 @@
+import type { RunStore } from '../lib/runs/run-store';
+import type { NewStatusUpdate } from '../lib/runs/run-store';
+
+const at = () => new Date().toISOString();
+const update = (status: NewStatusUpdate['status'], extra: Partial<NewStatusUpdate> = {}): NewStatusUpdate => ({
+  status,
+  at: at(),
+  ...extra,
+});
+
+/** The behaviour every RunStore implementation must have. */
+export function describeRunStoreContract(
+  name: string,
+  create: (settings: { logMaxLength: number; ttlSeconds: number }) => Promise<RunStore>,
+): void {
+  describe(`${name} (RunStore contract)`, () => {
+    let store: RunStore;
+    let id = 0;
+    const runId = () => `run-${name.replace(/\W/g, '')}-${Date.now()}-${++id}`;
+
+    beforeEach(async () => {
+      store = await create({ logMaxLength: 1000, ttlSeconds: 60 });
+    });
+    afterEach(() => store.close());
+
+    it('creates a run owned by a user, queued with lastSeq 0', async () => {
+      const r = runId();
+      const created = await store.createRun(r, 'owner-1');
+      expect(created).toMatchObject({ runId: r, ownerId: 'owner-1', status: 'queued', lastSeq: 0 });
+      expect(await store.getRun(r)).toEqual(created);
+    });
+
+    it('refuses to create a run twice', async () => {
+      const r = runId();
+      await store.createRun(r, 'owner-1');
+      await expect(store.createRun(r, 'owner-2')).rejects.toMatchObject({ code: 'conflict' });
+      expect((await store.getRun(r))?.ownerId).toBe('owner-1');
+    });
+
+    it('answers null for an unknown run, and append to it stores nothing', async () => {
+      const r = runId();
+      expect(await store.getRun(r)).toBeNull();
+      expect(await store.append(r, update('running'))).toBeNull();
+      expect(await store.getRun(r)).toBeNull();
+    });
+
+    it('gives seq 1, 2, 3… and keeps status, message and data', async () => {
+      const r = runId();
+      await store.createRun(r, 'o');
+      const a = await store.append(r, update('queued'));
+      const b = await store.append(r, update('progress', { message: 'half', data: { percent: 50, nested: [1, 'x'] } }));
+      expect(a).toMatchObject({ runId: r, seq: 1, status: 'queued' });
+      expect(b).toMatchObject({ runId: r, seq: 2, status: 'progress', message: 'half', data: { percent: 50, nested: [1, 'x'] } });
+      expect(await store.getRun(r)).toMatchObject({ status: 'progress', lastSeq: 2 });
+      const log = await store.readLog(r, 0);
+      expect(log).toEqual({ updates: [a, b], lastSeq: 2, gap: false });
+    });
+
+    it('concurrent appends get distinct consecutive seqs', async () => {
+      const r = runId();
+      await store.createRun(r, 'o');
+      const results = await Promise.all(Array.from({ length: 50 }, () => store.append(r, update('progress'))));
+      expect(results.map((u) => u!.seq).sort((x, y) => x - y)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
+      const log = await store.readLog(r, 0);
+      expect(log.updates.map((u) => u.seq)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
+    });
+
+    it('reads only updates after afterSeq, and nothing past the end', async () => {
+      const r = runId();
+      await store.createRun(r, 'o');
+      for (let i = 0; i < 5; i++) await store.append(r, update('progress'));
+      expect((await store.readLog(r, 3)).updates.map((u) => u.seq)).toEqual([4, 5]);
+      expect(await store.readLog(r, 5)).toEqual({ updates: [], lastSeq: 5, gap: false });
+      expect((await store.readLog(r, 0, 2)).updates.map((u) => u.seq)).toEqual([1, 2]);
+    });
+
+    it('reports a gap when the log no longer holds afterSeq + 1', async () => {
+      await store.close();
+      store = await create({ logMaxLength: 1, ttlSeconds: 60 });
+      const r = runId();
+      await store.createRun(r, 'o');
+      // Redis trims with MAXLEN ~, which keeps whole nodes: write enough to force a trim.
+      for (let i = 0; i < 300; i++) await store.append(r, update('progress'));
+      const slice = await store.readLog(r, 0);
+      expect(slice.gap).toBe(true);
+      expect(slice.lastSeq).toBe(300);
+      expect(slice.updates.at(-1)?.seq).toBe(300);
+      expect(slice.updates.length).toBeLessThan(300);
+      const firstKept = slice.updates[0].seq;
+      expect((await store.readLog(r, firstKept - 1)).gap).toBe(false);
+    });
+  });
+}
