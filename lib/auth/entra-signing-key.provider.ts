@@ -52,17 +52,20 @@ export class EntraSigningKeyProvider extends SigningKeyProvider {
   ): Promise<TenantSigningKeys> {
     const entry = this.entry(`${tenantId}|${version}`);
     const now = Date.now();
+    const retryMs = this.options.failureRetryMs ?? 2000;
     if (entry.value) {
+      // Forced fetches have their own cooldown, independent of routine refreshes, so a key rotated
+      // in just after a refresh is still picked up at once.
       if (forceRefresh && now - entry.lastForcedAt >= this.options.unknownKidCooldownSeconds * 1000) {
         entry.lastForcedAt = now;
         return this.refresh(entry, tenantId, version).catch(() => entry.value!);
       }
-      if (now - entry.fetchedAt >= this.options.keysRefreshSeconds * 1000 && !entry.inflight) {
+      const stale = now - entry.fetchedAt >= this.options.keysRefreshSeconds * 1000;
+      if (stale && !entry.inflight && now - entry.lastFailureAt >= retryMs) {
         this.refresh(entry, tenantId, version).catch(() => undefined);
       }
       return entry.value;
     }
-    const retryMs = this.options.failureRetryMs ?? 2000;
     if (!entry.inflight && now - entry.lastFailureAt < retryMs) {
       throw new AuthError('auth_unavailable', 'Signing keys are unavailable; retry shortly.');
     }

@@ -14,6 +14,7 @@ import type { TokenVersion } from '../options/notifications-options.interface';
 import { isGuid } from '../options/resolve-options';
 import type { ResolvedAuthOptions, ResolvedNotificationsOptions } from '../options/resolved-options';
 import { EntraSigningKeyProvider } from './entra-signing-key.provider';
+import { OBJECT_ID_CLAIM } from './oid-user.resolver';
 import type { SigningKeyProvider } from './signing-key.provider';
 import { TokenVerifier, type VerifiedToken } from './token-verifier';
 
@@ -132,7 +133,10 @@ export class EntraTokenVerifier extends TokenVerifier {
 
   /** Rule 7: a user's access token carries `scp`; app-only tokens are refused unless allowed. */
   private checkTokenKind(claims: VerifiedToken['claims']): void {
-    if (claims.oid !== undefined && !isGuid(claims.oid)) throw invalid('oid is not a GUID.');
+    // A missing object id is the resolver's to report (`user_id_missing`); a malformed one is forged.
+    for (const claim of ['oid', OBJECT_ID_CLAIM]) {
+      if (claims[claim] !== undefined && !isGuid(claims[claim])) throw invalid(`${claim} is not a GUID.`);
+    }
     const hasScope = typeof claims.scp === 'string' && claims.scp.length > 0;
     const appOnly = claims.idtyp === 'app' || (!hasScope && claims.oid !== undefined && claims.oid === claims.sub);
     if (appOnly) {
