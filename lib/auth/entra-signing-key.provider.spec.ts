@@ -46,9 +46,12 @@ describe('EntraSigningKeyProvider', () => {
   };
 
   /** Moves the provider's clock (it reads Date.now) forward; jose's checks use `new Date()`. */
+  // Cumulative: each call moves the provider's clock further from the real one.
+  const realNow = Date.now.bind(Date);
+  let offset = 0;
   const advanceClock = (ms: number) => {
-    const realNow = Date.now;
-    jest.spyOn(Date, 'now').mockImplementation(() => realNow() + ms);
+    offset += ms;
+    jest.spyOn(Date, 'now').mockImplementation(() => realNow() + offset);
   };
 
   beforeAll(async () => {
@@ -64,6 +67,7 @@ describe('EntraSigningKeyProvider', () => {
 
   afterEach(() => {
     jest.restoreAllMocks();
+    offset = 0;
     idp.setDown(false);
   });
 
@@ -182,8 +186,15 @@ describe('EntraSigningKeyProvider', () => {
     const logged = warn.mock.calls.flat().join('\n');
     for (const part of token.split('.')) expect(logged).not.toContain(part);
 
-    // Back up: the next use refreshes in the background and the cache is fresh again.
+    // Within failureRetryMs of a failed attempt, no new background fetch is started.
+    idp.resetCounts();
+    await expect(verifier.verify(token)).resolves.toBeDefined();
+    await settled(provider);
+    expect(idp.requestCount()).toBe(0);
+
+    // Back up, and past the retry interval: the next use refreshes in the background.
     idp.setDown(false);
+    advanceClock(2500);
     idp.resetCounts();
     await expect(verifier.verify(token)).resolves.toBeDefined();
     await settled(provider);
