@@ -13,6 +13,10 @@ import { NotificationsError } from './errors/notifications.error';
 import { NotificationsHub } from './gateway/notifications-hub';
 import { runRoom, userRoom } from './notifications.constants';
 import { RunStore, type RunRecord } from './runs/run-store';
+import { RunAccessPolicy, canAccessRun } from './runs/run-access.policy';
+import { PresenceService } from './presence/presence.service';
+import { UserControl } from './gateway/user-control';
+import type { AuthenticatedUser } from './auth/authenticated-user';
 
 /** What a task publishes about its run. */
 export interface RunUpdateInput {
@@ -38,16 +42,22 @@ export class NotificationService {
   constructor(
     @Inject(RunStore) private readonly runs: RunStore,
     @Inject(NotificationsHub) private readonly hub: NotificationsHub,
+    @Inject(RunAccessPolicy) private readonly accessPolicy: RunAccessPolicy,
+    @Inject(PresenceService) private readonly presence: PresenceService,
+    @Inject(UserControl) private readonly control: UserControl,
   ) {}
 
   /** Registers a run owned by `ownerId`; only connections admitted by the access policy see it. */
   async createRun(ownerId: string, options: CreateRunOptions = {}): Promise<RunRecord> {
     if (typeof ownerId !== 'string' || ownerId.length === 0) {
-      throw new NotificationsError('invalid_argument', 'createRun needs the owner\'s user id.');
+      throw new NotificationsError('invalid_argument', "createRun needs the owner's user id.");
     }
     const runId = options.runId ?? randomUUID();
     if (!isValidRunId(runId)) {
-      throw new NotificationsError('invalid_argument', 'A run id is 1–128 chars of [A-Za-z0-9_.:-].');
+      throw new NotificationsError(
+        'invalid_argument',
+        'A run id is 1–128 chars of [A-Za-z0-9_.:-].',
+      );
     }
     return this.runs.createRun(runId, ownerId);
   }
@@ -58,9 +68,15 @@ export class NotificationService {
    */
   async publishRunUpdate(runId: string, update: RunUpdateInput): Promise<StatusUpdate> {
     if (!RUN_STATUSES.includes(update?.status)) {
-      throw new NotificationsError('invalid_argument', `status must be one of ${RUN_STATUSES.join(', ')}.`);
+      throw new NotificationsError(
+        'invalid_argument',
+        `status must be one of ${RUN_STATUSES.join(', ')}.`,
+      );
     }
-    const entry: Omit<StatusUpdate, 'runId' | 'seq'> = { status: update.status, at: new Date().toISOString() };
+    const entry: Omit<StatusUpdate, 'runId' | 'seq'> = {
+      status: update.status,
+      at: new Date().toISOString(),
+    };
     if (update.message !== undefined) entry.message = update.message;
     if (update.data !== undefined) entry.data = update.data;
     const stored = await this.runs.append(runId, entry);
@@ -70,7 +86,9 @@ export class NotificationService {
   }
 
   /** The run with its logged updates, or null. Callers check ownership before showing it. */
-  async getRun(runId: string): Promise<(RunSnapshot & { ownerId: string; createdAt: string }) | null> {
+  async getRun(
+    runId: string,
+  ): Promise<(RunSnapshot & { ownerId: string; createdAt: string }) | null> {
     if (!isValidRunId(runId)) return null;
     const run = await this.runs.getRun(runId);
     if (!run) return null;
@@ -83,6 +101,53 @@ export class NotificationService {
       lastSeq: Math.max(run.lastSeq, log.lastSeq),
       updates: log.updates,
     };
+  }
+
+  /**
+   * The run for a user the access policy admits (and whose access was not revoked), else null:
+   * the same rule the gateway applies to `subscribeToRun`, for the app's REST routes.
+   */
+  async getRunForUser(
+    user: AuthenticatedUser,
+    runId: string,
+  ): Promise<(RunSnapshot & { ownerId: string; createdAt: string }) | null> {
+    if (!isValidRunId(runId)) return null;
+    if (!(await canAccessRun(this.accessPolicy, user, await this.runs.getRun(runId)))) return null;
+    return this.getRun(runId);
+  }
+
+  /** True when the user has at least one live connection on any instance. */
+  async isUserOnline(userId: string): Promise<boolean> {
+    return (await this.presence.count(userId)) > 0;
+  }
+
+  /** The user's live connections across all instances. */
+  getUserConnectionCount(userId: string): Promise<number> {
+    return this.presence.count(userId);
+  }
+
+  /**
+   * Disconnects every connection of the user on every instance, after a `notification` of type
+   * `connection.closed` with `{reason}`. The client may reconnect if its token is still valid:
+   * revoke the token (or refuse it in the verifier) to keep it out.
+   */
+  disconnectUser(userId: string, reason = 'disconnected by the server'): void {
+    this.control.execute({ op: 'disconnectUser', userId, reason });
+  }
+
+  /** Removes the user's connections from every run room on every instance. */
+  removeUserFromAllRuns(userId: string): void {
+    this.control.execute({ op: 'leaveAllRuns', userId });
+  }
+
+  /**
+   * Revokes a user's access to a run: their connections leave its room at once on every instance,
+   * and later subscriptions (and `getRunForUser`) are refused whatever the access policy says.
+   */
+  async revokeRunAccess(runId: string, userId: string): Promise<boolean> {
+    const revoked = await this.runs.revoke(runId, userId);
+    this.control.execute({ op: 'leaveRun', userId, runId });
+    return revoked;
   }
 
   /** Sends a `notification` to every connection of one user, on every instance. */

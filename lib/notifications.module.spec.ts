@@ -20,7 +20,9 @@ import { RunStore, type RunRecord } from './runs/run-store';
 import { RedisIoAdapter } from './scale-out/redis-io.adapter';
 
 const TENANT = '11111111-1111-4111-8111-111111111111';
-const options: NotificationsModuleOptions = { auth: { tenants: [TENANT], audiences: ['api://test'] } };
+const options: NotificationsModuleOptions = {
+  auth: { tenants: [TENANT], audiences: ['api://test'] },
+};
 
 /** A verifier for module tests: the token is the user id. */
 class StaticVerifier extends TokenVerifier {
@@ -55,7 +57,13 @@ describe('NotificationsModule', () => {
     expect(moduleRef.get(RunStore)).toBeInstanceOf(MemoryRunStore);
     expect(moduleRef.get(TaskGateway)).toBeInstanceOf(TaskGateway);
     const resolved = moduleRef.get<ResolvedNotificationsOptions>(NOTIFICATIONS_RESOLVED_OPTIONS);
-    expect(resolved.limits).toEqual({ maxSubscriptionsPerConnection: 100, subscribesPerSecond: 20, maxMessageBytes: 65536 });
+    expect(resolved.limits).toEqual({
+      maxSubscriptionsPerConnection: 100,
+      subscribesPerSecond: 20,
+      maxMessageBytes: 65536,
+      maxConnectionsPerUser: 20,
+    });
+    expect(resolved.presence).toEqual({ heartbeatSeconds: 10, ttlSeconds: 30 });
     expect(resolved.auth?.authorityHost).toBe('https://login.microsoftonline.com');
     await moduleRef.close();
   });
@@ -80,13 +88,19 @@ describe('NotificationsModule', () => {
     const moduleRef = await compile([
       NotificationsModule.forRootAsync({ useFactory: async () => ({ ...options, path: '/rt' }) }),
     ]);
-    expect(moduleRef.get<ResolvedNotificationsOptions>(NOTIFICATIONS_RESOLVED_OPTIONS).path).toBe('/rt');
+    expect(moduleRef.get<ResolvedNotificationsOptions>(NOTIFICATIONS_RESOLVED_OPTIONS).path).toBe(
+      '/rt',
+    );
     await moduleRef.close();
   });
 
   it('forRootAsync with useClass', async () => {
-    const moduleRef = await compile([NotificationsModule.forRootAsync({ useClass: OptionsFactory })]);
-    expect(moduleRef.get<ResolvedNotificationsOptions>(NOTIFICATIONS_RESOLVED_OPTIONS).auth?.tenants).toEqual([TENANT]);
+    const moduleRef = await compile([
+      NotificationsModule.forRootAsync({ useClass: OptionsFactory }),
+    ]);
+    expect(
+      moduleRef.get<ResolvedNotificationsOptions>(NOTIFICATIONS_RESOLVED_OPTIONS).auth?.tenants,
+    ).toEqual([TENANT]);
     await moduleRef.close();
   });
 
@@ -94,9 +108,9 @@ describe('NotificationsModule', () => {
     const moduleRef = await compile([
       NotificationsModule.forRootAsync({ imports: [OptionsModule], useExisting: OptionsFactory }),
     ]);
-    expect(moduleRef.get<ResolvedNotificationsOptions>(NOTIFICATIONS_RESOLVED_OPTIONS).auth?.audiences).toEqual([
-      'api://test',
-    ]);
+    expect(
+      moduleRef.get<ResolvedNotificationsOptions>(NOTIFICATIONS_RESOLVED_OPTIONS).auth?.audiences,
+    ).toEqual(['api://test']);
     await moduleRef.close();
   });
 
@@ -107,7 +121,10 @@ describe('NotificationsModule', () => {
     }
     @Module({ providers: [Feature] })
     class FeatureModule {}
-    const moduleRef = await compile([NotificationsModule.forRoot({ ...options, isGlobal: true }), FeatureModule]);
+    const moduleRef = await compile([
+      NotificationsModule.forRoot({ ...options, isGlobal: true }),
+      FeatureModule,
+    ]);
     expect(moduleRef.get(Feature).notifications).toBeInstanceOf(NotificationService);
     await moduleRef.close();
   });
@@ -119,7 +136,9 @@ describe('NotificationsModule', () => {
     }
     @Module({ providers: [Feature] })
     class FeatureModule {}
-    await expect(compile([NotificationsModule.forRoot(options), FeatureModule])).rejects.toThrow(/NotificationService/);
+    await expect(compile([NotificationsModule.forRoot(options), FeatureModule])).rejects.toThrow(
+      /NotificationService/,
+    );
   });
 
   it('replaces the verifier, resolver and access policy with classes or instances', async () => {
@@ -134,7 +153,11 @@ describe('NotificationsModule', () => {
       }
     })();
     const moduleRef = await compile([
-      NotificationsModule.forRoot({ tokenVerifier: StaticVerifier, userResolver: SubResolver, accessPolicy: policy }),
+      NotificationsModule.forRoot({
+        tokenVerifier: StaticVerifier,
+        userResolver: SubResolver,
+        accessPolicy: policy,
+      }),
     ]);
     expect(moduleRef.get(TokenVerifier)).toBeInstanceOf(StaticVerifier);
     expect(moduleRef.get(UserResolver)).toBeInstanceOf(SubResolver);
@@ -145,20 +168,39 @@ describe('NotificationsModule', () => {
   it.each([
     [{}, /no token validation configured/],
     [{ auth: { tenants: [], audiences: ['a'] } }, /auth\.tenants is empty/],
-    [{ auth: { tenants: ['contoso.onmicrosoft.com'], audiences: ['a'] } }, /must hold tenant GUIDs/],
+    [
+      { auth: { tenants: ['contoso.onmicrosoft.com'], audiences: ['a'] } },
+      /must hold tenant GUIDs/,
+    ],
     [{ auth: { tenants: [TENANT], audiences: [] } }, /auth\.audiences is empty/],
-    [{ auth: { tenants: [TENANT], audiences: ['a'], authorityHost: 'http://login.example.com' } }, /https/],
+    [
+      { auth: { tenants: [TENANT], audiences: ['a'], authorityHost: 'http://login.example.com' } },
+      /https/,
+    ],
     [{ ...options, redis: { url: 'http://localhost:6379' } }, /redis:\/\//],
     [{ ...options, redis: { url: 'redis://x', mode: 'cluster' } }, /'classic' or 'sharded'/],
     [{ ...options, limits: { maxSubscriptionsPerConnection: 0 } }, /positive integer/],
     [{ ...options, path: 'socket.io' }, /path must start with/],
-  ])('invalid options fail at bootstrap with a message that says what to fix (%#)', async (given, message) => {
-    await expect(compile([NotificationsModule.forRoot(given as NotificationsModuleOptions)])).rejects.toThrow(message);
-  });
+    [
+      { ...options, presence: { heartbeatSeconds: 10, ttlSeconds: 10 } },
+      /must exceed presence\.heartbeatSeconds/,
+    ],
+  ])(
+    'invalid options fail at bootstrap with a message that says what to fix (%#)',
+    async (given, message) => {
+      await expect(
+        compile([NotificationsModule.forRoot(given as NotificationsModuleOptions)]),
+      ).rejects.toThrow(message);
+    },
+  );
 
   it('forRootAsync options are validated too', async () => {
     await expect(
-      compile([NotificationsModule.forRootAsync({ useFactory: () => ({ auth: { tenants: ['x'], audiences: ['a'] } }) })]),
+      compile([
+        NotificationsModule.forRootAsync({
+          useFactory: () => ({ auth: { tenants: ['x'], audiences: ['a'] } }),
+        }),
+      ]),
     ).rejects.toThrow(/NotificationsModule: auth\.tenants must hold tenant GUIDs/);
   });
 
@@ -169,8 +211,13 @@ describe('NotificationsModule', () => {
       app = undefined;
     });
 
-    async function start(moduleOptions: NotificationsModuleOptions & { namespace?: string }, adapter = true) {
-      const moduleRef = await Test.createTestingModule({ imports: [NotificationsModule.forRoot(moduleOptions)] }).compile();
+    async function start(
+      moduleOptions: NotificationsModuleOptions & { namespace?: string },
+      adapter = true,
+    ) {
+      const moduleRef = await Test.createTestingModule({
+        imports: [NotificationsModule.forRoot(moduleOptions)],
+      }).compile();
       app = moduleRef.createNestApplication({ logger: false });
       if (adapter) app.useWebSocketAdapter(new RedisIoAdapter(app));
       await app.listen(0, '127.0.0.1');
@@ -185,7 +232,13 @@ describe('NotificationsModule', () => {
 
     it('serves the gateway on a custom namespace and path', async () => {
       const url = await start({ tokenVerifier: StaticVerifier, namespace: '/rt', path: '/ws' });
-      const socket = io(`${url}/rt`, { path: '/ws', auth: { token: 'user-1' }, forceNew: true, reconnection: false, transports: ['websocket'] });
+      const socket = io(`${url}/rt`, {
+        path: '/ws',
+        auth: { token: 'user-1' },
+        forceNew: true,
+        reconnection: false,
+        transports: ['websocket'],
+      });
       await new Promise<void>((resolve, reject) => {
         socket.once('connect', resolve);
         socket.once('connect_error', reject);

@@ -10,7 +10,10 @@ import { NotificationsHealthService } from './health/notifications-health.servic
 import { ExpirySchedule } from './gateway/expiry-schedule';
 import { NotificationsHub } from './gateway/notifications-hub';
 import { NotificationService } from './notification.service';
-import { NOTIFICATIONS_MODULE_OPTIONS, NOTIFICATIONS_RESOLVED_OPTIONS } from './notifications.constants';
+import {
+  NOTIFICATIONS_MODULE_OPTIONS,
+  NOTIFICATIONS_RESOLVED_OPTIONS,
+} from './notifications.constants';
 import { ConfigurableNotificationsModule } from './notifications.module-definition';
 import type { NotificationsModuleOptions } from './options/notifications-options.interface';
 import { resolveOptions } from './options/resolve-options';
@@ -20,6 +23,11 @@ import { OwnerOnlyRunAccessPolicy, RunAccessPolicy } from './runs/run-access.pol
 import { RedisRunStore } from './runs/redis-run.store';
 import { RunStore } from './runs/run-store';
 import { RedisConnections } from './scale-out/redis-connections';
+import { MemoryPresenceStore } from './presence/memory-presence.store';
+import { PresenceService } from './presence/presence.service';
+import { PresenceStore } from './presence/presence.store';
+import { RedisPresenceStore } from './presence/redis-presence.store';
+import { UserControl } from './gateway/user-control';
 
 /** A replaceable part: the app's class (instantiated with DI), the app's instance, or our default. */
 function seam<T>(
@@ -43,8 +51,25 @@ const runStoreProvider: Provider = {
   inject: [NOTIFICATIONS_RESOLVED_OPTIONS, RedisConnections],
   useFactory: (options: ResolvedNotificationsOptions, connections: RedisConnections): RunStore =>
     connections.command && options.redis
-      ? new RedisRunStore(connections.command, { keyPrefix: options.redis.keyPrefix, ...options.runs })
+      ? new RedisRunStore(connections.command, {
+          keyPrefix: options.redis.keyPrefix,
+          ...options.runs,
+        })
       : new MemoryRunStore(options.runs),
+};
+
+const presenceStoreProvider: Provider = {
+  provide: PresenceStore,
+  inject: [NOTIFICATIONS_RESOLVED_OPTIONS, RedisConnections],
+  useFactory: (
+    options: ResolvedNotificationsOptions,
+    connections: RedisConnections,
+  ): PresenceStore => {
+    const ttlMs = options.presence.ttlSeconds * 1000;
+    return connections.command && options.redis
+      ? new RedisPresenceStore(connections.command, { keyPrefix: options.redis.keyPrefix, ttlMs })
+      : new MemoryPresenceStore({ ttlMs });
+  },
 };
 
 /**
@@ -66,6 +91,9 @@ const runStoreProvider: Provider = {
     },
     RedisConnections,
     runStoreProvider,
+    presenceStoreProvider,
+    PresenceService,
+    UserControl,
     seam(TokenVerifier, (o) => o.tokenVerifier, EntraTokenVerifier),
     seam(UserResolver, (o) => o.userResolver, OidUserResolver),
     seam(RunAccessPolicy, (o) => o.accessPolicy, OwnerOnlyRunAccessPolicy),
@@ -88,6 +116,7 @@ const runStoreProvider: Provider = {
     OidUserResolver,
     RunAccessPolicy,
     RunStore,
+    PresenceStore,
     RedisConnections,
   ],
 })

@@ -11,11 +11,23 @@ import { SAMPLE_CONFIG } from './sample.constants';
 import { WebController } from './web/web.controller';
 
 /** Maps the sample's configuration to the module's options. */
-export function notificationsOptions(config: SampleConfig, dev?: DevIdentity): NotificationsModuleOptions {
+export function notificationsOptions(
+  config: SampleConfig,
+  dev?: DevIdentity,
+): NotificationsModuleOptions {
   const auth =
     config.authMode === 'dev'
-      ? { tenants: [DEV_TENANT_ID], audiences: DEV_AUDIENCES, tokenVersions: ['2.0' as const], signingKeys: dev }
-      : { tenants: config.tenants, audiences: config.audiences, authorityHost: config.authorityHost };
+      ? {
+          tenants: [DEV_TENANT_ID],
+          audiences: DEV_AUDIENCES,
+          tokenVersions: ['2.0' as const],
+          signingKeys: dev,
+        }
+      : {
+          tenants: config.tenants,
+          audiences: config.audiences,
+          authorityHost: config.authorityHost,
+        };
   return {
     auth,
     redis: config.redisUrl ? { url: config.redisUrl, mode: config.redisMode } : undefined,
@@ -28,9 +40,14 @@ export class AppModule {
   static register(config: SampleConfig): DynamicModule {
     const configProvider: Provider = { provide: SAMPLE_CONFIG, useValue: config };
     const devProviders: Provider[] =
-      config.authMode === 'dev' ? [{ provide: DevIdentity, useFactory: () => DevIdentity.create(config.redisUrl) }] : [];
+      config.authMode === 'dev'
+        ? [{ provide: DevIdentity, useFactory: () => DevIdentity.create(config.redisUrl) }]
+        : [];
 
-    @Module({ providers: [configProvider, ...devProviders], exports: [configProvider, ...devProviders] })
+    @Module({
+      providers: [configProvider, ...devProviders],
+      exports: [configProvider, ...devProviders],
+    })
     class SampleCoreModule {}
 
     return {

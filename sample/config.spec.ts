@@ -10,7 +10,10 @@ describe('sample loadConfig', () => {
   });
 
   it('defaults to entra when AZURE_TENANT_ID is set, audiences from AZURE_CLIENT_ID', () => {
-    const config = loadConfig({ AZURE_TENANT_ID: `${TENANT}, ${TENANT.replace('7', '6')}`, AZURE_CLIENT_ID: CLIENT });
+    const config = loadConfig({
+      AZURE_TENANT_ID: `${TENANT}, ${TENANT.replace('7', '6')}`,
+      AZURE_CLIENT_ID: CLIENT,
+    });
     expect(config).toMatchObject({
       authMode: 'entra',
       tenants: [TENANT, TENANT.replace('7', '6')],
@@ -26,10 +29,9 @@ describe('sample loadConfig', () => {
   });
 
   it('AZURE_AUDIENCE replaces the derived audiences', () => {
-    expect(loadConfig({ AZURE_TENANT_ID: TENANT, AZURE_AUDIENCE: 'api://x,api://y' }).audiences).toEqual([
-      'api://x',
-      'api://y',
-    ]);
+    expect(
+      loadConfig({ AZURE_TENANT_ID: TENANT, AZURE_AUDIENCE: 'api://x,api://y' }).audiences,
+    ).toEqual(['api://x', 'api://y']);
   });
 
   it('reads every variable of the contract', () => {

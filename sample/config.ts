@@ -41,16 +41,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): SampleConfig {
     throw new SampleConfigError(
       authMode === undefined
         ? 'No authentication configured. Set AZURE_TENANT_ID and AZURE_CLIENT_ID to accept Entra ID tokens, ' +
-          'or AUTH_MODE=dev for the built-in development identity (npm start does this).'
+            'or AUTH_MODE=dev for the built-in development identity (npm start does this).'
         : `AUTH_MODE must be "entra" or "dev", got "${authMode}".`,
     );
   }
   const clientId = env.AZURE_CLIENT_ID || undefined;
   const audiences = list(env.AZURE_AUDIENCE);
   if (authMode === 'entra') {
-    if (tenants.length === 0) throw new SampleConfigError('AUTH_MODE=entra needs AZURE_TENANT_ID (a tenant GUID, or a comma list).');
+    if (tenants.length === 0)
+      throw new SampleConfigError(
+        'AUTH_MODE=entra needs AZURE_TENANT_ID (a tenant GUID, or a comma list).',
+      );
     if (!clientId && audiences.length === 0) {
-      throw new SampleConfigError('AUTH_MODE=entra needs AZURE_CLIENT_ID (the API\'s application id) or AZURE_AUDIENCE.');
+      throw new SampleConfigError(
+        "AUTH_MODE=entra needs AZURE_CLIENT_ID (the API's application id) or AZURE_AUDIENCE.",
+      );
     }
   }
   const redisMode = env.REDIS_MODE || 'classic';

@@ -16,7 +16,9 @@ async function main(): Promise<void> {
   }
   const app = await createSampleApp(config);
   await app.listen(config.port, config.host);
-  logger.log(`Listening on ${await app.getUrl()} (auth: ${config.authMode}, redis: ${config.redisUrl ? config.redisMode : 'none'})`);
+  logger.log(
+    `Listening on ${await app.getUrl()} (auth: ${config.authMode}, redis: ${config.redisUrl ? config.redisMode : 'none'})`,
+  );
 
   // SIGTERM drains and exits 0 (Nest's own shutdown hooks re-raise the signal, which exits 143).
   let closing = false;

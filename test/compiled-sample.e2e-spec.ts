@@ -34,7 +34,9 @@ function run(env: Record<string, string>): Started {
   let output = '';
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => resolve(code)),
+  );
   return { child, output: () => output, exited };
 }
 
@@ -56,7 +58,8 @@ describe('compiled sample (node dist/sample/main.js)', () => {
   let redis: RedisServerHandle;
 
   beforeAll(async () => {
-    if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run "npm run build" first (npm test does).`);
+    if (!existsSync(MAIN))
+      throw new Error(`${MAIN} is missing: run "npm run build" first (npm test does).`);
     redis = await startRedisServer();
   });
   afterAll(() => redis?.stop());

@@ -23,11 +23,20 @@ export interface Topology {
 const TERMINAL = new Set(['completed', 'failed', 'cancelled']);
 
 /** Subscribes and resolves once the run's terminal update has arrived. */
-async function watchRunToEnd(socket: Socket, received: StatusUpdate[], runId: string, afterSeq = 0) {
-  const ack = await emitWithAck<{ ok: boolean; lastSeq: number; replayed: number }>(socket, 'subscribeToRun', {
-    runId,
-    afterSeq,
-  });
+async function watchRunToEnd(
+  socket: Socket,
+  received: StatusUpdate[],
+  runId: string,
+  afterSeq = 0,
+) {
+  const ack = await emitWithAck<{ ok: boolean; lastSeq: number; replayed: number }>(
+    socket,
+    'subscribeToRun',
+    {
+      runId,
+      afterSeq,
+    },
+  );
   expect(ack).toMatchObject({ ok: true, runId });
   await waitUntil(socket, () => updatesOf(received, runId).some((u) => TERMINAL.has(u.status)));
   return ack;
@@ -35,7 +44,9 @@ async function watchRunToEnd(socket: Socket, received: StatusUpdate[], runId: st
 
 /** Every update exactly once, seq 1..n, in order, ending with completed. */
 function expectCompleteLog(updates: StatusUpdate[], runSteps: number): void {
-  const unique = [...new Map(updates.map((u) => [u.seq, u])).values()].sort((a, b) => a.seq - b.seq);
+  const unique = [...new Map(updates.map((u) => [u.seq, u])).values()].sort(
+    (a, b) => a.seq - b.seq,
+  );
   expect(unique.map((u) => u.seq)).toEqual(Array.from({ length: runSteps + 3 }, (_, i) => i + 1));
   expect(unique.map((u) => u.status)).toEqual([
     'queued',
@@ -80,7 +91,9 @@ export function describeCoreScenarios(name: string, topology: () => Topology): v
       // Live delivery after the subscription keeps seq order on the wire.
       const seqs = updates.map((u) => u.seq);
       const firstLive = seqs.findIndex((s, i) => i > 0 && s <= seqs[i - 1]);
-      expect(firstLive === -1 || seqs.slice(firstLive).every((s, i, a) => i === 0 || s > a[i - 1])).toBe(true);
+      expect(
+        firstLive === -1 || seqs.slice(firstLive).every((s, i, a) => i === 0 || s > a[i - 1]),
+      ).toBe(true);
     });
 
     it('2. another user sees nothing of the run: not_found on subscribe, 404 over HTTP', async () => {
@@ -121,7 +134,9 @@ export function describeCoreScenarios(name: string, topology: () => Topology): v
       for (const s of bobSockets) await emitWithAck(s, 'unsubscribeFromRun', runId);
       for (const r of bobReceived) {
         expect(r.updates).toEqual([]);
-        expect(r.notes.filter((n) => (n.payload as { runId?: string }).runId === runId)).toEqual([]);
+        expect(r.notes.filter((n) => (n.payload as { runId?: string }).runId === runId)).toEqual(
+          [],
+        );
       }
     });
 
@@ -130,7 +145,11 @@ export function describeCoreScenarios(name: string, topology: () => Topology): v
       const [url1, url2] = t.urls();
       const alice = await t.tokenFor('alice-3');
       const bob = await t.tokenFor('bob-3');
-      const aliceSockets = [await connect(url1, alice.token), await connect(url2, alice.token), await connect(url2, alice.token)];
+      const aliceSockets = [
+        await connect(url1, alice.token),
+        await connect(url2, alice.token),
+        await connect(url2, alice.token),
+      ];
       const bobSocket = await connect(url1, bob.token);
       const aliceNotes = aliceSockets.map((s) => record<UserNotification>(s, 'notification'));
       const bobNotes = record<UserNotification>(bobSocket, 'notification');
@@ -141,7 +160,10 @@ export function describeCoreScenarios(name: string, topology: () => Topology): v
       for (const [i, s] of aliceSockets.entries()) {
         await waitUntil(s, () => aliceNotes[i].some((n) => n.type === 'run.completed'));
         const note = aliceNotes[i].find((n) => n.type === 'run.completed')!;
-        expect(note).toMatchObject({ type: 'run.completed', payload: { runId, status: 'completed' } });
+        expect(note).toMatchObject({
+          type: 'run.completed',
+          payload: { runId, status: 'completed' },
+        });
         expect(typeof note.id).toBe('string');
       }
       // Every copy is the same notification (one id), delivered once per connection.

@@ -34,7 +34,17 @@ describe('TaskGateway', () => {
 
   it('answers invalid_argument for every malformed subscribe, and keeps the connection', async () => {
     const { socket } = await user();
-    const bad: unknown[] = ['', 'has space', 'x'.repeat(129), 42, null, [], {}, { runId: 7 }, { runId: 'r', afterSeq: -1 }];
+    const bad: unknown[] = [
+      '',
+      'has space',
+      'x'.repeat(129),
+      42,
+      null,
+      [],
+      {},
+      { runId: 7 },
+      { runId: 'r', afterSeq: -1 },
+    ];
     for (const body of bad) {
       expect(await emitWithAck(socket, 'subscribeToRun', body)).toEqual({
         ok: false,
@@ -61,10 +71,14 @@ describe('TaskGateway', () => {
     });
     await lib.notifications.publishRunUpdate(run.runId, { status: 'running' });
     await waitUntil(socket, () => received.length === 1);
-    expect(await emitWithAck(socket, 'unsubscribeFromRun', { runId: run.runId })).toEqual({ ok: true });
+    expect(await emitWithAck(socket, 'unsubscribeFromRun', { runId: run.runId })).toEqual({
+      ok: true,
+    });
     await lib.notifications.publishRunUpdate(run.runId, { status: 'progress' });
     // A later subscription replays seq 2 without a duplicate of seq 1.
-    expect(await emitWithAck(socket, 'subscribeToRun', { runId: run.runId, afterSeq: 1 })).toMatchObject({
+    expect(
+      await emitWithAck(socket, 'subscribeToRun', { runId: run.runId, afterSeq: 1 }),
+    ).toMatchObject({
       ok: true,
       lastSeq: 2,
       replayed: 1,
@@ -93,7 +107,13 @@ describe('TaskGateway', () => {
   it('limits subscribe calls per second: rate_limited', async () => {
     const { socket } = await user();
     const acks = await Promise.all(
-      Array.from({ length: 20 }, () => emitWithAck<{ ok: boolean; error?: { code: string } }>(socket, 'subscribeToRun', 'unknown-run')),
+      Array.from({ length: 20 }, () =>
+        emitWithAck<{ ok: boolean; error?: { code: string } }>(
+          socket,
+          'subscribeToRun',
+          'unknown-run',
+        ),
+      ),
     );
     const codes = acks.map((a) => a.error?.code);
     expect(codes.filter((c) => c === 'not_found').length).toBe(10);
@@ -134,7 +154,9 @@ describe('TaskGateway', () => {
       const received = record<StatusUpdate>(socket, 'statusUpdate');
       await emitWithAck(socket, 'subscribeToRun', run.runId);
       const fresh = await idp.issueToken({ oid, expiresInSeconds: 7200 });
-      const ack = await emitWithAck<{ ok: boolean; expiresAt: string }>(socket, 'refreshToken', { token: fresh });
+      const ack = await emitWithAck<{ ok: boolean; expiresAt: string }>(socket, 'refreshToken', {
+        token: fresh,
+      });
       expect(ack.ok).toBe(true);
       expect(Date.parse(ack.expiresAt)).toBeGreaterThan(Date.now() + 7000_000);
       await lib.notifications.publishRunUpdate(run.runId, { status: 'running' });
@@ -167,7 +189,10 @@ describe('TaskGateway', () => {
         ok: false,
         error: { code: 'token_expired' },
       });
-      expect(await emitWithAck(socket, 'refreshToken', {})).toMatchObject({ ok: false, error: { code: 'token_invalid' } });
+      expect(await emitWithAck(socket, 'refreshToken', {})).toMatchObject({
+        ok: false,
+        error: { code: 'token_invalid' },
+      });
       socket.close();
     });
 
@@ -177,17 +202,24 @@ describe('TaskGateway', () => {
       const socket = await connectClient(lib.url, token);
       const events: string[] = [];
       socket.onAny((event) => events.push(event));
-      const expiring = new Promise<{ expiresAt: string }>((resolve) => socket.once('authExpiring', resolve));
+      const expiring = new Promise<{ expiresAt: string }>((resolve) =>
+        socket.once('authExpiring', resolve),
+      );
       const disconnected = new Promise<string>((resolve) => socket.once('disconnect', resolve));
       const warning = await expiring;
-      expect(Math.abs(Date.parse(warning.expiresAt) - (Math.floor(Date.now() / 1000) + 3) * 1000)).toBeLessThan(3000);
+      expect(
+        Math.abs(Date.parse(warning.expiresAt) - (Math.floor(Date.now() / 1000) + 3) * 1000),
+      ).toBeLessThan(3000);
       expect(await disconnected).toBe('io server disconnect');
       expect(events).toEqual(['authExpiring', 'authExpired']);
     });
 
     it('a refresh before expiry keeps the connection past the first token’s expiry', async () => {
       const oid = randomGuid();
-      const socket = await connectClient(lib.url, await idp.issueToken({ oid, expiresInSeconds: 3 }));
+      const socket = await connectClient(
+        lib.url,
+        await idp.issueToken({ oid, expiresInSeconds: 3 }),
+      );
       await new Promise((resolve) => socket.once('authExpiring', resolve));
       const ack = await emitWithAck<{ ok: boolean }>(socket, 'refreshToken', {
         token: await idp.issueToken({ oid, expiresInSeconds: 3600 }),

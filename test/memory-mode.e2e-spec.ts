@@ -16,7 +16,9 @@ describe('in-memory mode, one instance', () => {
     urls: () => [instance.url, instance.url],
     runSteps,
     tokenFor: async (name) => {
-      const res = await http<{ access_token: string; oid: string }>(`${instance.url}/dev/token?user=${name}`);
+      const res = await http<{ access_token: string; oid: string }>(
+        `${instance.url}/dev/token?user=${name}`,
+      );
       return { token: res.body.access_token, userId: res.body.oid };
     },
   }));
@@ -26,7 +28,10 @@ describe('in-memory mode, one instance', () => {
     expect(res.status).toBe(200);
     expect(res.body).toEqual({
       status: 'ok',
-      checks: { gateway: { status: 'up' }, redis: { status: 'disabled', message: 'in-memory mode' } },
+      checks: {
+        gateway: { status: 'up' },
+        redis: { status: 'disabled', message: 'in-memory mode' },
+      },
     });
   });
 });

@@ -46,7 +46,10 @@ describe('two instances on Redis, Entra ID tokens', () => {
     const url = () => instances[0].url;
 
     it('a missing token: token_missing', async () => {
-      expect(await connectError(url(), {})).toEqual({ message: 'unauthorized', data: { code: 'token_missing' } });
+      expect(await connectError(url(), {})).toEqual({
+        message: 'unauthorized',
+        data: { code: 'token_missing' },
+      });
     });
 
     it('an expired token: token_expired', async () => {
@@ -81,7 +84,10 @@ describe('two instances on Redis, Entra ID tokens', () => {
       const sockets = [
         await connectClient(url(), token),
         await connectClient(url(), `Bearer ${token}`),
-        await connectClient(url(), undefined, { extraHeaders: { authorization: `Bearer ${token}` }, transports: ['polling'] }),
+        await connectClient(url(), undefined, {
+          extraHeaders: { authorization: `Bearer ${token}` },
+          transports: ['polling'],
+        }),
       ];
       expect(sockets.every((s) => s.connected)).toBe(true);
       closeAll(...sockets);
@@ -92,7 +98,10 @@ describe('two instances on Redis, Entra ID tokens', () => {
     for (const instance of instances) {
       const res = await http(`${instance.url}/health`);
       expect(res.status).toBe(200);
-      expect(res.body).toEqual({ status: 'ok', checks: { gateway: { status: 'up' }, redis: { status: 'up' } } });
+      expect(res.body).toEqual({
+        status: 'ok',
+        checks: { gateway: { status: 'up' }, redis: { status: 'up' } },
+      });
     }
   });
 
@@ -118,14 +127,20 @@ describe('dev identity on Redis', () => {
   });
 
   it('a token minted by one instance is accepted by the other, over HTTP and socket.io', async () => {
-    const minted = await http<{ access_token: string; oid: string; token_type: string; expires_in: number }>(
-      `${instances[0].url}/dev/token?user=alice`,
-    );
+    const minted = await http<{
+      access_token: string;
+      oid: string;
+      token_type: string;
+      expires_in: number;
+    }>(`${instances[0].url}/dev/token?user=alice`);
     expect(minted.body).toMatchObject({ token_type: 'Bearer', expires_in: 3600 });
     expect(minted.body.oid).toMatch(/^[0-9a-f-]{36}$/);
     const again = await http<{ oid: string }>(`${instances[1].url}/dev/token?user=alice`);
     expect(again.body.oid).toBe(minted.body.oid);
-    const res = await http(`${instances[1].url}/api/runs`, { method: 'POST', token: minted.body.access_token });
+    const res = await http(`${instances[1].url}/api/runs`, {
+      method: 'POST',
+      token: minted.body.access_token,
+    });
     expect(res.status).toBe(202);
     const socket = await connectClient(instances[1].url, minted.body.access_token);
     socket.close();

@@ -21,11 +21,18 @@ describe('RedisRunStore on a real Redis', () => {
     return redis;
   }
 
-  describeRunStoreContract('RedisRunStore', async (settings) => new RedisRunStore(client(), { keyPrefix: 'test', ...settings }));
+  describeRunStoreContract(
+    'RedisRunStore',
+    async (settings) => new RedisRunStore(client(), { keyPrefix: 'test', ...settings }),
+  );
 
   it("keeps a run's two keys in one cluster slot and sets a TTL on both", async () => {
     const redis = client();
-    const store = new RedisRunStore(redis, { keyPrefix: 'ttl', logMaxLength: 100, ttlSeconds: 120 });
+    const store = new RedisRunStore(redis, {
+      keyPrefix: 'ttl',
+      logMaxLength: 100,
+      ttlSeconds: 120,
+    });
     await store.createRun('r-ttl', 'o');
     await store.append('r-ttl', { status: 'running', at: new Date().toISOString() });
     expect(store.runKey('r-ttl')).toBe('ttl:run:{r-ttl}');

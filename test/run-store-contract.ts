@@ -2,7 +2,10 @@ import type { RunStore } from '../lib/runs/run-store';
 import type { NewStatusUpdate } from '../lib/runs/run-store';
 
 const at = () => new Date().toISOString();
-const update = (status: NewStatusUpdate['status'], extra: Partial<NewStatusUpdate> = {}): NewStatusUpdate => ({
+const update = (
+  status: NewStatusUpdate['status'],
+  extra: Partial<NewStatusUpdate> = {},
+): NewStatusUpdate => ({
   status,
   at: at(),
   ...extra,
@@ -48,9 +51,18 @@ export function describeRunStoreContract(
       const r = runId();
       await store.createRun(r, 'o');
       const a = await store.append(r, update('queued'));
-      const b = await store.append(r, update('progress', { message: 'half', data: { percent: 50, nested: [1, 'x'] } }));
+      const b = await store.append(
+        r,
+        update('progress', { message: 'half', data: { percent: 50, nested: [1, 'x'] } }),
+      );
       expect(a).toMatchObject({ runId: r, seq: 1, status: 'queued' });
-      expect(b).toMatchObject({ runId: r, seq: 2, status: 'progress', message: 'half', data: { percent: 50, nested: [1, 'x'] } });
+      expect(b).toMatchObject({
+        runId: r,
+        seq: 2,
+        status: 'progress',
+        message: 'half',
+        data: { percent: 50, nested: [1, 'x'] },
+      });
       expect(await store.getRun(r)).toMatchObject({ status: 'progress', lastSeq: 2 });
       const log = await store.readLog(r, 0);
       expect(log).toEqual({ updates: [a, b], lastSeq: 2, gap: false });
@@ -59,8 +71,12 @@ export function describeRunStoreContract(
     it('concurrent appends get distinct consecutive seqs', async () => {
       const r = runId();
       await store.createRun(r, 'o');
-      const results = await Promise.all(Array.from({ length: 50 }, () => store.append(r, update('progress'))));
-      expect(results.map((u) => u!.seq).sort((x, y) => x - y)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
+      const results = await Promise.all(
+        Array.from({ length: 50 }, () => store.append(r, update('progress'))),
+      );
+      expect(results.map((u) => u!.seq).sort((x, y) => x - y)).toEqual(
+        Array.from({ length: 50 }, (_, i) => i + 1),
+      );
       const log = await store.readLog(r, 0);
       expect(log.updates.map((u) => u.seq)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
     });
@@ -72,6 +88,16 @@ export function describeRunStoreContract(
       expect((await store.readLog(r, 3)).updates.map((u) => u.seq)).toEqual([4, 5]);
       expect(await store.readLog(r, 5)).toEqual({ updates: [], lastSeq: 5, gap: false });
       expect((await store.readLog(r, 0, 2)).updates.map((u) => u.seq)).toEqual([1, 2]);
+    });
+
+    it('records revoked users on the run, and refuses to revoke on a missing run', async () => {
+      const r = runId();
+      await store.createRun(r, 'o');
+      expect(await store.revoke(r, 'u1')).toBe(true);
+      expect(await store.revoke(r, 'u1')).toBe(true);
+      expect(await store.revoke(r, 'u2')).toBe(true);
+      expect((await store.getRun(r))?.revoked?.sort()).toEqual(['u1', 'u2']);
+      expect(await store.revoke(runId(), 'u1')).toBe(false);
     });
 
     it('reports a gap when the log no longer holds afterSeq + 1', async () => {

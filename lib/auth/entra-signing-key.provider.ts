@@ -56,7 +56,10 @@ export class EntraSigningKeyProvider extends SigningKeyProvider {
     if (entry.value) {
       // Forced fetches have their own cooldown, independent of routine refreshes, so a key rotated
       // in just after a refresh is still picked up at once.
-      if (forceRefresh && now - entry.lastForcedAt >= this.options.unknownKidCooldownSeconds * 1000) {
+      if (
+        forceRefresh &&
+        now - entry.lastForcedAt >= this.options.unknownKidCooldownSeconds * 1000
+      ) {
         entry.lastForcedAt = now;
         return this.refresh(entry, tenantId, version).catch(() => entry.value!);
       }
@@ -87,7 +90,11 @@ export class EntraSigningKeyProvider extends SigningKeyProvider {
     return entry;
   }
 
-  private refresh(entry: CacheEntry, tenantId: string, version: TokenVersion): Promise<TenantSigningKeys> {
+  private refresh(
+    entry: CacheEntry,
+    tenantId: string,
+    version: TokenVersion,
+  ): Promise<TenantSigningKeys> {
     entry.inflight ??= this.fetchKeys(tenantId, version)
       .then((value) => {
         entry.value = value;
@@ -124,7 +131,8 @@ export class EntraSigningKeyProvider extends SigningKeyProvider {
     const response = await fetch(url, { signal: AbortSignal.timeout(this.options.fetchTimeoutMs) });
     if (!response.ok) throw new Error(`GET ${url} answered ${response.status}`);
     const body = (await response.json()) as unknown;
-    if (body === null || typeof body !== 'object') throw new Error(`GET ${url} did not return an object`);
+    if (body === null || typeof body !== 'object')
+      throw new Error(`GET ${url} did not return an object`);
     return body as Record<string, unknown>;
   }
 }

@@ -221,7 +221,9 @@ describe('EntraTokenVerifier', () => {
     it('a token without oid (or the long claim) is refused with user_id_missing', async () => {
       const token = await idp.issueToken({ claims: { oid: undefined } });
       const authenticator = new Authenticator(verifier, new OidUserResolver());
-      await expect(authenticator.authenticate(token)).rejects.toMatchObject({ code: 'user_id_missing' });
+      await expect(authenticator.authenticate(token)).rejects.toMatchObject({
+        code: 'user_id_missing',
+      });
     });
 
     it('a token carrying only the long objectidentifier claim (a GUID) names the user by it', async () => {

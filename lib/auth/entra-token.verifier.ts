@@ -12,7 +12,10 @@ import { AuthError } from '../errors/auth.error';
 import { NOTIFICATIONS_RESOLVED_OPTIONS } from '../notifications.constants';
 import type { TokenVersion } from '../options/notifications-options.interface';
 import { isGuid } from '../options/resolve-options';
-import type { ResolvedAuthOptions, ResolvedNotificationsOptions } from '../options/resolved-options';
+import type {
+  ResolvedAuthOptions,
+  ResolvedNotificationsOptions,
+} from '../options/resolved-options';
 import { EntraSigningKeyProvider } from './entra-signing-key.provider';
 import { OBJECT_ID_CLAIM } from './oid-user.resolver';
 import type { SigningKeyProvider } from './signing-key.provider';
@@ -40,7 +43,10 @@ export class EntraTokenVerifier extends TokenVerifier {
   ) {
     super();
     if (!options?.auth) {
-      throw new AuthError('auth_unavailable', 'EntraTokenVerifier needs the auth options of NotificationsModule.');
+      throw new AuthError(
+        'auth_unavailable',
+        'EntraTokenVerifier needs the auth options of NotificationsModule.',
+      );
     }
     this.auth = options.auth;
     this.keys = options.auth.signingKeys ?? new EntraSigningKeyProvider(options.auth);
@@ -62,7 +68,8 @@ export class EntraTokenVerifier extends TokenVerifier {
       throw invalid('Malformed token.');
     }
     if (header.alg !== 'RS256') throw invalid('Only RS256 tokens are accepted.');
-    if (typeof header.kid !== 'string' || header.kid.length === 0) throw invalid('Token has no kid.');
+    if (typeof header.kid !== 'string' || header.kid.length === 0)
+      throw invalid('Token has no kid.');
 
     const tid = unverified.tid;
     if (!isGuid(tid)) throw invalid('Token has no valid tid.');
@@ -95,7 +102,10 @@ export class EntraTokenVerifier extends TokenVerifier {
     if (!jwk) throw invalid('Unknown signing key.');
     const issuer = set.issuer.replace('{tenantid}', tenantId);
     const keyIssuer = (jwk as { issuer?: unknown }).issuer;
-    if (keyIssuer !== undefined && (typeof keyIssuer !== 'string' || keyIssuer.replace('{tenantid}', tenantId) !== issuer)) {
+    if (
+      keyIssuer !== undefined &&
+      (typeof keyIssuer !== 'string' || keyIssuer.replace('{tenantid}', tenantId) !== issuer)
+    ) {
       throw invalid('Signing key is not valid for this issuer.');
     }
     if (jwk.kty !== 'RSA' || (jwk.use !== undefined && jwk.use !== 'sig')) {
@@ -135,10 +145,13 @@ export class EntraTokenVerifier extends TokenVerifier {
   private checkTokenKind(claims: VerifiedToken['claims']): void {
     // A missing object id is the resolver's to report (`user_id_missing`); a malformed one is forged.
     for (const claim of ['oid', OBJECT_ID_CLAIM]) {
-      if (claims[claim] !== undefined && !isGuid(claims[claim])) throw invalid(`${claim} is not a GUID.`);
+      if (claims[claim] !== undefined && !isGuid(claims[claim]))
+        throw invalid(`${claim} is not a GUID.`);
     }
     const hasScope = typeof claims.scp === 'string' && claims.scp.length > 0;
-    const appOnly = claims.idtyp === 'app' || (!hasScope && claims.oid !== undefined && claims.oid === claims.sub);
+    const appOnly =
+      claims.idtyp === 'app' ||
+      (!hasScope && claims.oid !== undefined && claims.oid === claims.sub);
     if (appOnly) {
       if (!this.auth.allowAppTokens) {
         throw new AuthError('app_token_not_allowed', 'App-only tokens are not accepted.');

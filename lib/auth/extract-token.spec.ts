@@ -1,6 +1,10 @@
 import { tokenFromAuthorizationHeader, tokenFromHandshake } from './extract-token';
 
-const handshake = (parts: { auth?: unknown; headers?: Record<string, unknown>; query?: Record<string, unknown> }) => ({
+const handshake = (parts: {
+  auth?: unknown;
+  headers?: Record<string, unknown>;
+  query?: Record<string, unknown>;
+}) => ({
   auth: parts.auth,
   headers: parts.headers ?? {},
   query: parts.query ?? {},
@@ -13,8 +17,9 @@ describe('tokenFromAuthorizationHeader', () => {
     ['Bearer   abc', 'abc'],
   ])('reads %p', (value, expected) => expect(tokenFromAuthorizationHeader(value)).toBe(expected));
 
-  it.each([['Basic dXNlcjpwYXNz'], ['Bearer'], ['Bearer a b'], ['abc'], [undefined], [42]])('rejects %p', (value) =>
-    expect(tokenFromAuthorizationHeader(value)).toBeUndefined(),
+  it.each([['Basic dXNlcjpwYXNz'], ['Bearer'], ['Bearer a b'], ['abc'], [undefined], [42]])(
+    'rejects %p',
+    (value) => expect(tokenFromAuthorizationHeader(value)).toBeUndefined(),
   );
 });
 
@@ -25,11 +30,18 @@ describe('tokenFromHandshake', () => {
   });
 
   it('falls back to the Authorization header', () => {
-    expect(tokenFromHandshake(handshake({ headers: { authorization: 'Bearer h.h.h' } }), false)).toBe('h.h.h');
+    expect(
+      tokenFromHandshake(handshake({ headers: { authorization: 'Bearer h.h.h' } }), false),
+    ).toBe('h.h.h');
   });
 
   it('prefers auth.token over the header', () => {
-    expect(tokenFromHandshake(handshake({ auth: { token: 'a' }, headers: { authorization: 'Bearer h' } }), false)).toBe('a');
+    expect(
+      tokenFromHandshake(
+        handshake({ auth: { token: 'a' }, headers: { authorization: 'Bearer h' } }),
+        false,
+      ),
+    ).toBe('a');
   });
 
   it('never reads the query string unless allowed', () => {
@@ -40,7 +52,9 @@ describe('tokenFromHandshake', () => {
   it('turns a present but malformed value into "" (invalid), not undefined (missing)', () => {
     expect(tokenFromHandshake(handshake({ auth: { token: 42 } }), false)).toBe('');
     expect(tokenFromHandshake(handshake({ auth: { token: 'Bearer' } }), false)).toBe('');
-    expect(tokenFromHandshake(handshake({ headers: { authorization: 'Basic x' } }), false)).toBe('');
+    expect(tokenFromHandshake(handshake({ headers: { authorization: 'Basic x' } }), false)).toBe(
+      '',
+    );
   });
 
   it('treats no auth, an empty token and a non-object auth as missing', () => {

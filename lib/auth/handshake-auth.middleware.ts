@@ -28,22 +28,33 @@ export class HandshakeRefusal extends Error {
  */
 export function createHandshakeAuthMiddleware(
   authenticator: Authenticator,
-  options: { allowTokenInQuery: boolean; onRefused?: (code: AuthErrorCode) => void },
+  options: {
+    allowTokenInQuery: boolean;
+    /** A last check on an authenticated user (e.g. the connection limit); a code refuses it. */
+    admit?: (user: AuthenticatedUser, socket: Socket) => Promise<AuthErrorCode | undefined>;
+    onRefused?: (code: AuthErrorCode) => void;
+  },
   logger = new Logger('Notifications:Handshake'),
 ) {
   return (socket: Socket, next: (err?: Error) => void): void => {
     const token = tokenFromHandshake(socket.handshake, options.allowTokenInQuery);
+    const refuse = (code: AuthErrorCode) => {
+      logger.debug(`Handshake refused (${code}) from ${socket.handshake.address}`);
+      options.onRefused?.(code);
+      next(new HandshakeRefusal(code));
+    };
     authenticator.authenticate(token).then(
-      (user) => {
+      async (user) => {
+        const refusal = options.admit ? await options.admit(user, socket) : undefined;
+        if (refusal) return refuse(refusal);
         (socket.data as NotificationsSocketData).user = user;
         next();
       },
       (error: unknown) => {
         const code: AuthErrorCode = error instanceof AuthError ? error.code : 'auth_unavailable';
-        if (!(error instanceof AuthError)) logger.error(`Handshake verification failed unexpectedly: ${String(error)}`);
-        logger.debug(`Handshake refused (${code}) from ${socket.handshake.address}`);
-        options.onRefused?.(code);
-        next(new HandshakeRefusal(code));
+        if (!(error instanceof AuthError))
+          logger.error(`Handshake verification failed unexpectedly: ${String(error)}`);
+        refuse(code);
       },
     );
   };

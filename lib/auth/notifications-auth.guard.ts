@@ -36,7 +36,9 @@ export class NotificationsAuthGuard implements CanActivate {
   }
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    const request = context.switchToHttp().getRequest<{ headers: Record<string, unknown> } & Partial<AuthenticatedRequest>>();
+    const request = context
+      .switchToHttp()
+      .getRequest<{ headers: Record<string, unknown> } & Partial<AuthenticatedRequest>>();
     const token = tokenFromAuthorizationHeader(request.headers?.authorization);
     let user: AuthenticatedUser;
     try {
@@ -44,14 +46,22 @@ export class NotificationsAuthGuard implements CanActivate {
     } catch (error) {
       const code = error instanceof AuthError ? error.code : 'auth_unavailable';
       if (code === 'auth_unavailable') {
-        throw new ServiceUnavailableException({ statusCode: 503, error: code, message: 'Authentication is unavailable.' });
+        throw new ServiceUnavailableException({
+          statusCode: 503,
+          error: code,
+          message: 'Authentication is unavailable.',
+        });
       }
       throw new UnauthorizedException({ statusCode: 401, error: code, message: 'Unauthorized' });
     }
     const scopes = typeof user.claims.scp === 'string' ? user.claims.scp.split(' ') : [];
     const missing = this.requiredScopes.filter((s) => !scopes.includes(s));
     if (missing.length > 0) {
-      throw new ForbiddenException({ statusCode: 403, error: 'insufficient_scope', message: 'Forbidden' });
+      throw new ForbiddenException({
+        statusCode: 403,
+        error: 'insufficient_scope',
+        message: 'Forbidden',
+      });
     }
     request.user = user;
     return true;

@@ -22,7 +22,10 @@ describe('OidUserResolver', () => {
     expect(resolver.resolve(token({ oid: OID.toUpperCase() }))).toBe(OID);
   });
 
-  it.each([{}, { oid: '' }, { oid: 42 }, { oid: null }, { sub: OID }])('returns undefined without a usable id (%p)', (claims) => {
-    expect(resolver.resolve(token(claims))).toBeUndefined();
-  });
+  it.each([{}, { oid: '' }, { oid: 42 }, { oid: null }, { sub: OID }])(
+    'returns undefined without a usable id (%p)',
+    (claims) => {
+      expect(resolver.resolve(token(claims))).toBeUndefined();
+    },
+  );
 });

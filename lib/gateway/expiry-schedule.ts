@@ -94,7 +94,9 @@ export class ExpirySchedule implements OnModuleDestroy {
     }
     if (now >= entry.warnAt && !entry.warned) {
       entry.warned = true;
-      socket.emit(ServerEvents.AuthExpiring, { expiresAt: new Date(entry.expiresAt).toISOString() });
+      socket.emit(ServerEvents.AuthExpiring, {
+        expiresAt: new Date(entry.expiresAt).toISOString(),
+      });
     }
   }
 }

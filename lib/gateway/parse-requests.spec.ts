@@ -4,8 +4,14 @@ describe('parseSubscribeArgs', () => {
   it.each([
     ['run-1', { runId: 'run-1', afterSeq: 0 }],
     [{ runId: 'a:b.c_d-e' }, { runId: 'a:b.c_d-e', afterSeq: 0 }],
-    [{ runId: 'r', afterSeq: 7 }, { runId: 'r', afterSeq: 7 }],
-    [{ runId: 'r', afterSeq: null }, { runId: 'r', afterSeq: 0 }],
+    [
+      { runId: 'r', afterSeq: 7 },
+      { runId: 'r', afterSeq: 7 },
+    ],
+    [
+      { runId: 'r', afterSeq: null },
+      { runId: 'r', afterSeq: 0 },
+    ],
     ['x'.repeat(128), { runId: 'x'.repeat(128), afterSeq: 0 }],
   ])('accepts %p', (body, expected) => expect(parseSubscribeArgs(body)).toEqual(expected));
 
@@ -44,5 +50,7 @@ describe('parseTokenArg', () => {
     expect(parseTokenArg({ token: 't' })).toBe('t');
     expect(parseTokenArg('t')).toBe('t');
   });
-  it.each([[null], [{}], [{ token: 1 }], [['t']]])('rejects %p', (body) => expect(parseTokenArg(body)).toBeUndefined());
+  it.each([[null], [{}], [{ token: 1 }], [['t']]])('rejects %p', (body) =>
+    expect(parseTokenArg(body)).toBeUndefined(),
+  );
 });

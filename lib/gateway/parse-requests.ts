@@ -11,12 +11,14 @@ export interface SubscribeArgs {
  * answers `invalid_argument` without ever throwing on hostile input.
  */
 export function parseSubscribeArgs(body: unknown): SubscribeArgs | undefined {
-  if (typeof body === 'string') return isValidRunId(body) ? { runId: body, afterSeq: 0 } : undefined;
+  if (typeof body === 'string')
+    return isValidRunId(body) ? { runId: body, afterSeq: 0 } : undefined;
   if (body === null || typeof body !== 'object' || Array.isArray(body)) return undefined;
   const { runId, afterSeq } = body as { runId?: unknown; afterSeq?: unknown };
   if (!isValidRunId(runId)) return undefined;
   if (afterSeq === undefined || afterSeq === null) return { runId, afterSeq: 0 };
-  if (typeof afterSeq !== 'number' || !Number.isSafeInteger(afterSeq) || afterSeq < 0) return undefined;
+  if (typeof afterSeq !== 'number' || !Number.isSafeInteger(afterSeq) || afterSeq < 0)
+    return undefined;
   return { runId, afterSeq };
 }
 

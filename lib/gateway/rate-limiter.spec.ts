@@ -9,7 +9,9 @@ describe('TokenBucket', () => {
     expect(bucket.take(t0 + 50)).toBe(false);
     expect(bucket.take(t0 + 100)).toBe(true);
     expect(bucket.take(t0 + 100)).toBe(false);
-    const afterSecond = Array.from({ length: 30 }, () => bucket.take(t0 + 5000)).filter(Boolean).length;
+    const afterSecond = Array.from({ length: 30 }, () => bucket.take(t0 + 5000)).filter(
+      Boolean,
+    ).length;
     expect(afterSecond).toBe(20);
   });
 });

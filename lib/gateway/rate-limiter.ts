@@ -13,7 +13,10 @@ export class TokenBucket {
   /** Takes one token; false when the bucket is empty. */
   take(now = Date.now()): boolean {
     const capacity = this.ratePerSecond * 2;
-    this.tokens = Math.min(capacity, this.tokens + ((now - this.updatedAt) / 1000) * this.ratePerSecond);
+    this.tokens = Math.min(
+      capacity,
+      this.tokens + ((now - this.updatedAt) / 1000) * this.ratePerSecond,
+    );
     this.updatedAt = now;
     if (this.tokens < 1) return false;
     this.tokens -= 1;

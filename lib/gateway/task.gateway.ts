@@ -23,7 +23,9 @@ import { AuthError } from '../errors/auth.error';
 import { NotificationsConfigError } from '../errors/notifications.error';
 import { NOTIFICATIONS_RESOLVED_OPTIONS, runRoom, userRoom } from '../notifications.constants';
 import type { ResolvedNotificationsOptions } from '../options/resolved-options';
-import { RunAccessPolicy } from '../runs/run-access.policy';
+import { RunAccessPolicy, canAccessRun } from '../runs/run-access.policy';
+import { PresenceService } from '../presence/presence.service';
+import { UserControl } from './user-control';
 import { RunStore } from '../runs/run-store';
 import { RedisConnections } from '../scale-out/redis-connections';
 import { errorAck } from './acks';
@@ -35,8 +37,18 @@ import { ExpirySchedule } from './expiry-schedule';
 /** Per-connection state, kept on `socket.data`. */
 interface ConnectionState {
   user: AuthenticatedUser;
-  runs: Set<string>;
+  /** Runs whose subscription is being checked, counted against the limit until settled. */
+  pending: Set<string>;
   bucket: TokenBucket;
+}
+
+const RUN_ROOM_PREFIX = runRoom('');
+
+/** Runs a socket is subscribed to: its run rooms, which other instances may also change. */
+function subscribedRuns(socket: Socket): number {
+  let count = 0;
+  for (const room of socket.rooms) if (room.startsWith(RUN_ROOM_PREFIX)) count++;
+  return count;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -51,19 +63,26 @@ type NotificationsSocket = Socket<AnyEvents, AnyEvents, AnyEvents, ConnectionSta
  */
 @WebSocketGateway({ namespace: NOTIFICATIONS_NAMESPACE })
 export class TaskGateway
-  implements OnGatewayInit<Namespace>, OnGatewayConnection<Socket>, OnGatewayDisconnect<Socket>, OnApplicationBootstrap
+  implements
+    OnGatewayInit<Namespace>,
+    OnGatewayConnection<Socket>,
+    OnGatewayDisconnect<Socket>,
+    OnApplicationBootstrap
 {
   protected readonly logger = new Logger('Notifications:TaskGateway');
   private namespace?: Namespace;
 
   constructor(
-    @Inject(NOTIFICATIONS_RESOLVED_OPTIONS) protected readonly options: ResolvedNotificationsOptions,
+    @Inject(NOTIFICATIONS_RESOLVED_OPTIONS)
+    protected readonly options: ResolvedNotificationsOptions,
     @Inject(Authenticator) protected readonly authenticator: Authenticator,
     @Inject(RunStore) protected readonly runs: RunStore,
     @Inject(RunAccessPolicy) protected readonly accessPolicy: RunAccessPolicy,
     @Inject(NotificationsHub) protected readonly hub: NotificationsHub,
     @Inject(RedisConnections) protected readonly connections: RedisConnections,
     @Inject(ExpirySchedule) protected readonly expiry: ExpirySchedule,
+    @Inject(PresenceService) protected readonly presence: PresenceService,
+    @Inject(UserControl) protected readonly userControl: UserControl,
   ) {}
 
   afterInit(namespace: Namespace): void {
@@ -71,16 +90,19 @@ export class TaskGateway
     namespace.use(
       createHandshakeAuthMiddleware(this.authenticator, {
         allowTokenInQuery: this.options.auth?.allowTokenInQuery ?? false,
+        admit: async (user, socket) =>
+          (await this.presence.admit(user.userId, socket.id)) ? undefined : 'too_many_connections',
       }),
     );
     this.hub.attach(namespace);
+    this.userControl.attach(namespace);
     this.expiry.start(namespace);
   }
 
   onApplicationBootstrap(): void {
     if (this.namespace && !this.connections.isAdapted(this.namespace.server)) {
       throw new NotificationsConfigError(
-        'the socket.io server was not created by RedisIoAdapter, so Redis scale-out and the module\'s limits ' +
+        "the socket.io server was not created by RedisIoAdapter, so Redis scale-out and the module's limits " +
           'are not applied. Call app.useWebSocketAdapter(new RedisIoAdapter(app)) before app.init() or app.listen().',
       );
     }
@@ -92,14 +114,20 @@ export class TaskGateway
       socket.disconnect(true);
       return;
     }
-    socket.data.runs = new Set();
+    socket.data.pending = new Set();
     socket.data.bucket = new TokenBucket(this.options.limits.subscribesPerSecond);
     void socket.join(userRoom(user.userId));
     this.expiry.track(socket.id, user.expiresAt);
+    this.presence.track(user.userId, socket.id);
+    // The handshake's HTTP request is not needed once authenticated: dropping it saves memory per
+    // connection (socket.io's memory guide); the handshake data stays on socket.handshake.
+    (socket.conn as unknown as { request?: unknown }).request = undefined;
   }
 
   handleDisconnect(socket: NotificationsSocket): void {
     this.expiry.untrack(socket.id);
+    const user = socket.data.user;
+    if (user && socket.data.pending) this.presence.release(user.userId, socket.id);
   }
 
   @SubscribeMessage(ClientEvents.SubscribeToRun)
@@ -108,27 +136,33 @@ export class TaskGateway
     @MessageBody() body: unknown,
   ): Promise<SubscribeAck | ErrorAck> {
     const args = parseSubscribeArgs(body);
-    if (!args) return errorAck('invalid_argument', 'Expected a run id (1–128 chars of [A-Za-z0-9_.:-]) or {runId, afterSeq?}.');
+    if (!args)
+      return errorAck(
+        'invalid_argument',
+        'Expected a run id (1–128 chars of [A-Za-z0-9_.:-]) or {runId, afterSeq?}.',
+      );
     const state = socket.data;
-    if (!state.bucket.take()) return errorAck('rate_limited', 'Too many subscribe requests; slow down.');
+    if (!state.bucket.take())
+      return errorAck('rate_limited', 'Too many subscribe requests; slow down.');
 
     const { runId, afterSeq } = args;
-    const isNew = !state.runs.has(runId);
-    if (isNew && state.runs.size >= this.options.limits.maxSubscriptionsPerConnection) {
-      return errorAck('too_many_subscriptions', `At most ${this.options.limits.maxSubscriptionsPerConnection} runs per connection.`);
+    const room = runRoom(runId);
+    const isNew = !socket.rooms.has(room) && !state.pending.has(runId);
+    const max = this.options.limits.maxSubscriptionsPerConnection;
+    if (isNew && subscribedRuns(socket) + state.pending.size >= max) {
+      return errorAck('too_many_subscriptions', `At most ${max} runs per connection.`);
     }
-    // Reserve the slot now so that concurrent subscribes cannot overshoot the limit.
-    if (isNew) state.runs.add(runId);
+    // Counted as pending until settled, so that concurrent subscribes cannot overshoot the limit.
+    if (isNew) state.pending.add(runId);
     try {
       const run = await this.runs.getRun(runId);
-      if (!run || !(await this.accessPolicy.canSubscribe(state.user, run))) {
-        if (isNew) state.runs.delete(runId);
+      if (!(await canAccessRun(this.accessPolicy, state.user, run))) {
         return errorAck('not_found', 'No such run.');
       }
       if (!socket.connected) return errorAck('not_found', 'Disconnected.');
       // Join before reading the log: an update published in between is then either in the log
       // or delivered live (possibly both; the client drops duplicates by seq).
-      await socket.join(runRoom(runId));
+      await socket.join(room);
       const slice = await this.runs.readLog(runId, afterSeq);
       for (const update of slice.updates) socket.emit(ServerEvents.StatusUpdate, update);
       const lastSeq = Math.max(slice.lastSeq, slice.updates.at(-1)?.seq ?? 0);
@@ -136,9 +170,10 @@ export class TaskGateway
       if (slice.gap) ack.gap = true;
       return ack;
     } catch (error) {
-      if (isNew && !socket.rooms.has(runRoom(runId))) state.runs.delete(runId);
       this.logger.error(`subscribeToRun failed: ${(error as Error).message}`);
       return errorAck('internal', 'The subscription could not be completed; retry.');
+    } finally {
+      if (isNew) state.pending.delete(runId);
     }
   }
 
@@ -149,7 +184,6 @@ export class TaskGateway
   ): Promise<UnsubscribeAck | ErrorAck> {
     const runId = parseRunIdArg(body);
     if (!runId) return errorAck('invalid_argument', 'Expected a run id or {runId}.');
-    socket.data.runs.delete(runId);
     await socket.leave(runRoom(runId));
     return { ok: true };
   }
@@ -165,7 +199,10 @@ export class TaskGateway
     try {
       user = await this.authenticator.authenticate(token.replace(/^Bearer +/i, ''));
     } catch (error) {
-      const code = error instanceof AuthError && error.code === 'token_expired' ? 'token_expired' : 'token_invalid';
+      const code =
+        error instanceof AuthError && error.code === 'token_expired'
+          ? 'token_expired'
+          : 'token_invalid';
       return errorAck(code, 'The new token was refused.');
     }
     if (user.userId !== socket.data.user.userId) {

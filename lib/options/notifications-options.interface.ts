@@ -74,6 +74,16 @@ export interface NotificationsLimitOptions {
   subscribesPerSecond?: number;
   /** Largest inbound socket.io message, in bytes (socket.io `maxHttpBufferSize`). @default 65536 */
   maxMessageBytes?: number;
+  /** Live connections one user may hold across all instances (`too_many_connections`); 0: no limit. @default 20 */
+  maxConnectionsPerUser?: number;
+}
+
+/** Presence: who is online, counted per user across instances. */
+export interface NotificationsPresenceOptions {
+  /** How often an instance refreshes the connections it holds. @default 10 */
+  heartbeatSeconds?: number;
+  /** A connection not refreshed for this long stops counting (a crashed instance's). @default 30 */
+  ttlSeconds?: number;
 }
 
 /** Options of {@link NotificationsModule}. */
@@ -84,6 +94,7 @@ export interface NotificationsModuleOptions {
   redis?: NotificationsRedisOptions;
   runs?: NotificationsRunOptions;
   limits?: NotificationsLimitOptions;
+  presence?: NotificationsPresenceOptions;
   /** CORS of the socket.io server. @default undefined (same origin only) */
   cors?: ServerOptions['cors'];
   /** socket.io path. @default '/socket.io' */

@@ -29,6 +29,28 @@ function nonNegative(value: number | undefined, fallback: number, name: string):
   return value;
 }
 
+function nonNegativeInteger(value: number | undefined, fallback: number, name: string): number {
+  if (value === 0) return 0;
+  return positiveInteger(value, fallback, name);
+}
+
+function resolvePresence(
+  options: NotificationsModuleOptions,
+): ResolvedNotificationsOptions['presence'] {
+  const heartbeatSeconds = positiveInteger(
+    options.presence?.heartbeatSeconds,
+    10,
+    'presence.heartbeatSeconds',
+  );
+  const ttlSeconds = positiveInteger(options.presence?.ttlSeconds, 30, 'presence.ttlSeconds');
+  if (ttlSeconds <= heartbeatSeconds) {
+    throw new NotificationsConfigError(
+      `presence.ttlSeconds (${ttlSeconds}) must exceed presence.heartbeatSeconds (${heartbeatSeconds}), ideally by 3×, or live connections expire between heartbeats.`,
+    );
+  }
+  return { heartbeatSeconds, ttlSeconds };
+}
+
 function resolveAuthorityHost(raw: string | undefined): string {
   const value = raw ?? 'https://login.microsoftonline.com';
   let url: URL;
@@ -62,27 +84,41 @@ function resolveAuth(auth: NotificationsAuthOptions): ResolvedAuthOptions {
     );
   }
   const audiences = auth.audiences ?? [];
-  if (!Array.isArray(audiences) || audiences.length === 0 || audiences.some((a) => typeof a !== 'string' || a === '')) {
+  if (
+    !Array.isArray(audiences) ||
+    audiences.length === 0 ||
+    audiences.some((a) => typeof a !== 'string' || a === '')
+  ) {
     throw new NotificationsConfigError(
-      'auth.audiences is empty. Give the API\'s client id and/or its App ID URI, e.g. audiences: [clientId, `api://${clientId}`].',
+      "auth.audiences is empty. Give the API's client id and/or its App ID URI, e.g. audiences: [clientId, `api://${clientId}`].",
     );
   }
   const tokenVersions = auth.tokenVersions ?? ['1.0', '2.0'];
   if (tokenVersions.length === 0 || tokenVersions.some((v) => v !== '1.0' && v !== '2.0')) {
-    throw new NotificationsConfigError(`auth.tokenVersions must be a non-empty list of '1.0' and '2.0'.`);
+    throw new NotificationsConfigError(
+      `auth.tokenVersions must be a non-empty list of '1.0' and '2.0'.`,
+    );
   }
   return {
     tenants: tenants.map((t) => t.toLowerCase()),
     audiences: [...audiences],
     authorityHost: resolveAuthorityHost(auth.authorityHost),
     tokenVersions: [...tokenVersions],
-    clockToleranceSeconds: nonNegative(auth.clockToleranceSeconds, 60, 'auth.clockToleranceSeconds'),
+    clockToleranceSeconds: nonNegative(
+      auth.clockToleranceSeconds,
+      60,
+      'auth.clockToleranceSeconds',
+    ),
     allowAppTokens: auth.allowAppTokens ?? false,
     requiredScopes: auth.requiredScopes ?? [],
     allowTokenInQuery: auth.allowTokenInQuery ?? false,
     maxTokenBytes: positiveInteger(auth.maxTokenBytes, 16384, 'auth.maxTokenBytes'),
     keysRefreshSeconds: positiveInteger(auth.keysRefreshSeconds, 3600, 'auth.keysRefreshSeconds'),
-    unknownKidCooldownSeconds: nonNegative(auth.unknownKidCooldownSeconds, 60, 'auth.unknownKidCooldownSeconds'),
+    unknownKidCooldownSeconds: nonNegative(
+      auth.unknownKidCooldownSeconds,
+      60,
+      'auth.unknownKidCooldownSeconds',
+    ),
     fetchTimeoutMs: positiveInteger(auth.fetchTimeoutMs, 5000, 'auth.fetchTimeoutMs'),
     signingKeys: auth.signingKeys,
     expiryWarningSeconds: nonNegative(auth.expiryWarningSeconds, 60, 'auth.expiryWarningSeconds'),
@@ -93,7 +129,9 @@ function resolveAuth(auth: NotificationsAuthOptions): ResolvedAuthOptions {
  * Validates the options given to `forRoot`/`forRootAsync` and applies the defaults.
  * @throws NotificationsConfigError with a message that says what to fix.
  */
-export function resolveOptions(options: NotificationsModuleOptions | undefined): ResolvedNotificationsOptions {
+export function resolveOptions(
+  options: NotificationsModuleOptions | undefined,
+): ResolvedNotificationsOptions {
   if (options === null || typeof options !== 'object') {
     throw new NotificationsConfigError(
       'options are missing. Pass an object to forRoot(), or return one from the forRootAsync() factory.',
@@ -107,13 +145,19 @@ export function resolveOptions(options: NotificationsModuleOptions | undefined):
   const redis = options.redis;
   if (redis) {
     if (!redis.url && !redis.options) {
-      throw new NotificationsConfigError('redis needs a url (e.g. "redis://127.0.0.1:6379") or ioredis options.');
+      throw new NotificationsConfigError(
+        'redis needs a url (e.g. "redis://127.0.0.1:6379") or ioredis options.',
+      );
     }
     if (redis.url && !/^rediss?:\/\//.test(redis.url)) {
-      throw new NotificationsConfigError(`redis.url must start with redis:// or rediss://, got "${redis.url}".`);
+      throw new NotificationsConfigError(
+        `redis.url must start with redis:// or rediss://, got "${redis.url}".`,
+      );
     }
     if (redis.mode !== undefined && redis.mode !== 'classic' && redis.mode !== 'sharded') {
-      throw new NotificationsConfigError(`redis.mode must be 'classic' or 'sharded', got "${String(redis.mode)}".`);
+      throw new NotificationsConfigError(
+        `redis.mode must be 'classic' or 'sharded', got "${String(redis.mode)}".`,
+      );
     }
   }
   const path = options.path ?? '/socket.io';
@@ -122,7 +166,9 @@ export function resolveOptions(options: NotificationsModuleOptions | undefined):
   }
   const transports = options.transports ?? ['websocket', 'polling'];
   if (transports.length === 0 || transports.some((t) => t !== 'websocket' && t !== 'polling')) {
-    throw new NotificationsConfigError(`transports must be a non-empty list of 'websocket' and 'polling'.`);
+    throw new NotificationsConfigError(
+      `transports must be a non-empty list of 'websocket' and 'polling'.`,
+    );
   }
   return {
     auth: options.auth ? resolveAuth(options.auth) : undefined,
@@ -144,9 +190,23 @@ export function resolveOptions(options: NotificationsModuleOptions | undefined):
         100,
         'limits.maxSubscriptionsPerConnection',
       ),
-      subscribesPerSecond: positiveInteger(options.limits?.subscribesPerSecond, 20, 'limits.subscribesPerSecond'),
-      maxMessageBytes: positiveInteger(options.limits?.maxMessageBytes, 65536, 'limits.maxMessageBytes'),
+      subscribesPerSecond: positiveInteger(
+        options.limits?.subscribesPerSecond,
+        20,
+        'limits.subscribesPerSecond',
+      ),
+      maxMessageBytes: positiveInteger(
+        options.limits?.maxMessageBytes,
+        65536,
+        'limits.maxMessageBytes',
+      ),
+      maxConnectionsPerUser: nonNegativeInteger(
+        options.limits?.maxConnectionsPerUser,
+        20,
+        'limits.maxConnectionsPerUser',
+      ),
     },
+    presence: resolvePresence(options),
     cors: options.cors,
     path,
     transports: [...transports],

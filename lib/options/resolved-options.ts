@@ -31,7 +31,13 @@ export interface ResolvedNotificationsOptions {
     keyPrefix: string;
   };
   runs: { logMaxLength: number; ttlSeconds: number };
-  limits: { maxSubscriptionsPerConnection: number; subscribesPerSecond: number; maxMessageBytes: number };
+  limits: {
+    maxSubscriptionsPerConnection: number;
+    subscribesPerSecond: number;
+    maxMessageBytes: number;
+    maxConnectionsPerUser: number;
+  };
+  presence: { heartbeatSeconds: number; ttlSeconds: number };
   cors?: ServerOptions['cors'];
   path: string;
   transports: Array<'websocket' | 'polling'>;

@@ -21,14 +21,20 @@ export class MemoryRunStore extends RunStore {
 
   async createRun(runId: string, ownerId: string): Promise<RunRecord> {
     if (this.live(runId)) throw new NotificationsError('conflict', `Run ${runId} already exists.`);
-    const record: RunRecord = { runId, ownerId, status: 'queued', lastSeq: 0, createdAt: new Date().toISOString() };
+    const record: RunRecord = {
+      runId,
+      ownerId,
+      status: 'queued',
+      lastSeq: 0,
+      createdAt: new Date().toISOString(),
+    };
     this.runs.set(runId, { record, log: [], expiresAt: this.expiry() });
     return { ...record };
   }
 
   async getRun(runId: string): Promise<RunRecord | null> {
     const run = this.live(runId);
-    return run ? { ...run.record } : null;
+    return run ? { ...run.record, revoked: run.record.revoked && [...run.record.revoked] } : null;
   }
 
   async append(runId: string, update: NewStatusUpdate): Promise<StatusUpdate | null> {
@@ -39,18 +45,34 @@ export class MemoryRunStore extends RunStore {
     run.record.lastSeq = seq;
     run.record.status = update.status;
     run.log.push(stored);
-    if (run.log.length > this.options.logMaxLength) run.log.splice(0, run.log.length - this.options.logMaxLength);
+    if (run.log.length > this.options.logMaxLength)
+      run.log.splice(0, run.log.length - this.options.logMaxLength);
     run.expiresAt = this.expiry();
     return stored;
   }
 
-  async readLog(runId: string, afterSeq: number, limit = Number.MAX_SAFE_INTEGER): Promise<RunLogSlice> {
+  async readLog(
+    runId: string,
+    afterSeq: number,
+    limit = Number.MAX_SAFE_INTEGER,
+  ): Promise<RunLogSlice> {
     const run = this.live(runId);
     if (!run) return { updates: [], lastSeq: 0, gap: afterSeq > 0 };
     const { log, record } = run;
     const firstSeq = log.length > 0 ? log[0].seq : record.lastSeq + 1;
     const updates = log.filter((u) => u.seq > afterSeq).slice(0, limit);
-    return { updates, lastSeq: record.lastSeq, gap: afterSeq < record.lastSeq && firstSeq > afterSeq + 1 };
+    return {
+      updates,
+      lastSeq: record.lastSeq,
+      gap: afterSeq < record.lastSeq && firstSeq > afterSeq + 1,
+    };
+  }
+
+  async revoke(runId: string, userId: string): Promise<boolean> {
+    const run = this.live(runId);
+    if (!run) return false;
+    run.record.revoked = [...new Set([...(run.record.revoked ?? []), userId])];
+    return true;
   }
 
   async close(): Promise<void> {

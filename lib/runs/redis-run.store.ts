@@ -20,10 +20,20 @@ redis.call('PEXPIRE', KEYS[1], ARGV[4])
 redis.call('PEXPIRE', KEYS[2], ARGV[4])
 return seq`;
 
+const REVOKE = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+redis.call('HSET', KEYS[1], 'revoked:' .. ARGV[1], '1')
+return 1`;
+
 type StreamEntry = [id: string, fields: string[]];
 
 interface ScriptedRedis extends Redis {
-  notificationsCreateRun(hash: string, ownerId: string, createdAt: string, ttlMs: number): Promise<number>;
+  notificationsCreateRun(
+    hash: string,
+    ownerId: string,
+    createdAt: string,
+    ttlMs: number,
+  ): Promise<number>;
   notificationsAppend(
     hash: string,
     log: string,
@@ -32,6 +42,7 @@ interface ScriptedRedis extends Redis {
     maxLen: number,
     ttlMs: number,
   ): Promise<number>;
+  notificationsRevoke(hash: string, userId: string): Promise<number>;
 }
 
 /**
@@ -51,6 +62,7 @@ export class RedisRunStore extends RunStore {
     if (!('notificationsAppend' in redis)) {
       redis.defineCommand('notificationsCreateRun', { numberOfKeys: 1, lua: CREATE_RUN });
       redis.defineCommand('notificationsAppend', { numberOfKeys: 2, lua: APPEND_UPDATE });
+      redis.defineCommand('notificationsRevoke', { numberOfKeys: 1, lua: REVOKE });
     }
   }
 
@@ -66,7 +78,12 @@ export class RedisRunStore extends RunStore {
 
   async createRun(runId: string, ownerId: string): Promise<RunRecord> {
     const createdAt = new Date().toISOString();
-    const created = await this.redis.notificationsCreateRun(this.runKey(runId), ownerId, createdAt, this.ttlMs());
+    const created = await this.redis.notificationsCreateRun(
+      this.runKey(runId),
+      ownerId,
+      createdAt,
+      this.ttlMs(),
+    );
     if (created !== 1) throw new NotificationsError('conflict', `Run ${runId} already exists.`);
     return { runId, ownerId, status: 'queued', lastSeq: 0, createdAt };
   }
@@ -74,13 +91,22 @@ export class RedisRunStore extends RunStore {
   async getRun(runId: string): Promise<RunRecord | null> {
     const hash = await this.redis.hgetall(this.runKey(runId));
     if (!hash.ownerId) return null;
-    return {
+    const record: RunRecord = {
       runId,
       ownerId: hash.ownerId,
       status: hash.status as RunStatus,
       lastSeq: Number(hash.lastSeq),
       createdAt: hash.createdAt,
     };
+    const revoked = Object.keys(hash)
+      .filter((field) => field.startsWith('revoked:'))
+      .map((field) => field.slice('revoked:'.length));
+    if (revoked.length > 0) record.revoked = revoked;
+    return record;
+  }
+
+  async revoke(runId: string, userId: string): Promise<boolean> {
+    return (await this.redis.notificationsRevoke(this.runKey(runId), userId)) === 1;
   }
 
   async append(runId: string, update: NewStatusUpdate): Promise<StatusUpdate | null> {

@@ -17,3 +17,13 @@ export class OwnerOnlyRunAccessPolicy extends RunAccessPolicy {
     return user.userId === run.ownerId;
   }
 }
+
+/** True when `user` may see `run`: not revoked, and admitted by the policy. */
+export async function canAccessRun(
+  policy: RunAccessPolicy,
+  user: AuthenticatedUser,
+  run: RunRecord | null,
+): Promise<boolean> {
+  if (!run || run.revoked?.includes(user.userId)) return false;
+  return policy.canSubscribe(user, run);
+}

@@ -9,6 +9,8 @@ export interface RunRecord {
   lastSeq: number;
   /** ISO-8601 creation time. */
   createdAt: string;
+  /** Users whose access was revoked: refused whatever the access policy says. */
+  revoked?: string[];
 }
 
 /** An update before the store gives it its `seq`. */
@@ -38,6 +40,8 @@ export abstract class RunStore {
   abstract append(runId: string, update: NewStatusUpdate): Promise<StatusUpdate | null>;
   /** Logged updates with `seq > afterSeq`, at most `limit` of them. */
   abstract readLog(runId: string, afterSeq: number, limit?: number): Promise<RunLogSlice>;
+  /** Refuses the user further access to the run; resolves false when the run does not exist. */
+  abstract revoke(runId: string, userId: string): Promise<boolean>;
   /** Releases connections and timers. */
   abstract close(): Promise<void>;
 }

@@ -17,7 +17,9 @@ export class RedisConnections implements OnApplicationShutdown {
   /** The command connection, or undefined in in-memory mode. */
   readonly command?: Redis;
 
-  constructor(@Inject(NOTIFICATIONS_RESOLVED_OPTIONS) private readonly options: ResolvedNotificationsOptions) {
+  constructor(
+    @Inject(NOTIFICATIONS_RESOLVED_OPTIONS) private readonly options: ResolvedNotificationsOptions,
+  ) {
     if (options.redis) this.command = this.create('command');
   }
 

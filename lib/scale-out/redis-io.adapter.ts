@@ -21,9 +21,12 @@ export class RedisIoAdapter extends IoAdapter {
   }
 
   override createIOServer(port: number, options?: ServerOptions): Server {
-    const resolved = this.app.get<string, ResolvedNotificationsOptions>(NOTIFICATIONS_RESOLVED_OPTIONS, {
-      strict: false,
-    });
+    const resolved = this.app.get<string, ResolvedNotificationsOptions>(
+      NOTIFICATIONS_RESOLVED_OPTIONS,
+      {
+        strict: false,
+      },
+    );
     const server = super.createIOServer(port, {
       ...options,
       path: resolved.path,

@@ -1,7 +1,15 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import { Redis } from 'ioredis';
-import { SignJWT, calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type JWK, type KeyLike } from 'jose';
+import {
+  SignJWT,
+  calculateJwkThumbprint,
+  exportJWK,
+  generateKeyPair,
+  importJWK,
+  type JWK,
+  type KeyLike,
+} from 'jose';
 import { SigningKeyProvider, type TenantSigningKeys, type TokenVersion } from '../../lib';
 
 /** Tenant of the development identity (not a real Entra ID tenant). */
@@ -47,7 +55,9 @@ export class DevIdentity extends SigningKeyProvider {
     let jwk = await exportJWK(privateKey);
     if (redisUrl) {
       const redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 3 });
-      redis.on('error', (error: Error) => new Logger('DevIdentity').warn(`Redis: ${error.message}`));
+      redis.on('error', (error: Error) =>
+        new Logger('DevIdentity').warn(`Redis: ${error.message}`),
+      );
       try {
         await redis.connect();
         await redis.set(KEY_NAME, JSON.stringify(jwk), 'NX');
@@ -59,7 +69,13 @@ export class DevIdentity extends SigningKeyProvider {
     const kid = await calculateJwkThumbprint(jwk);
     const { d: _d, p: _p, q: _q, dp: _dp, dq: _dq, qi: _qi, ...publicPart } = jwk;
     const key = (await importJWK({ ...jwk, alg: 'RS256' }, 'RS256')) as KeyLike;
-    return new DevIdentity(key, { ...publicPart, kid, use: 'sig', alg: 'RS256', issuer: DEV_ISSUER } as JWK);
+    return new DevIdentity(key, {
+      ...publicPart,
+      kid,
+      use: 'sig',
+      alg: 'RS256',
+      issuer: DEV_ISSUER,
+    } as JWK);
   }
 
   async getSigningKeys(tenantId: string, _version: TokenVersion): Promise<TenantSigningKeys> {

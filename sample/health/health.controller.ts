@@ -10,6 +10,8 @@ export class HealthController {
   @Get()
   async check(@Res() res: Response): Promise<void> {
     const report = await this.health.check();
-    res.status(report.healthy ? 200 : 503).json({ status: report.healthy ? 'ok' : 'error', checks: report.checks });
+    res
+      .status(report.healthy ? 200 : 503)
+      .json({ status: report.healthy ? 'ok' : 'error', checks: report.checks });
   }
 }

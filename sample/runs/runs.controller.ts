@@ -1,9 +1,16 @@
-import { Controller, Get, HttpCode, NotFoundException, Param, Post, UseGuards } from '@nestjs/common';
+import {
+  Controller,
+  Get,
+  HttpCode,
+  NotFoundException,
+  Param,
+  Post,
+  UseGuards,
+} from '@nestjs/common';
 import {
   CurrentUser,
   NotificationService,
   NotificationsAuthGuard,
-  RunAccessPolicy,
   type AuthenticatedUser,
   type RunSnapshot,
 } from '../../lib';
@@ -15,7 +22,6 @@ import { TaskRunner } from './task-runner.service';
 export class RunsController {
   constructor(
     private readonly notifications: NotificationService,
-    private readonly accessPolicy: RunAccessPolicy,
     private readonly tasks: TaskRunner,
   ) {}
 
@@ -30,11 +36,12 @@ export class RunsController {
 
   /** The run's state and log, for whoever the access policy admits; 404 for anyone else. */
   @Get(':runId')
-  async get(@CurrentUser() user: AuthenticatedUser, @Param('runId') runId: string): Promise<RunSnapshot> {
-    const run = await this.notifications.getRun(runId);
-    if (!run || !(await this.accessPolicy.canSubscribe(user, { ...run, runId }))) {
-      throw new NotFoundException('No such run.');
-    }
+  async get(
+    @CurrentUser() user: AuthenticatedUser,
+    @Param('runId') runId: string,
+  ): Promise<RunSnapshot> {
+    const run = await this.notifications.getRunForUser(user, runId);
+    if (!run) throw new NotFoundException('No such run.');
     return { runId: run.runId, status: run.status, lastSeq: run.lastSeq, updates: run.updates };
   }
 }

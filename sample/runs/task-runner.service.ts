@@ -47,7 +47,8 @@ export class TaskRunner implements OnModuleDestroy {
           if (rest.length > 0) return this.next(runId, ownerId, rest);
           this.notifications.sendToUser(ownerId, 'run.completed', { runId, status: step.status });
         },
-        (error: Error) => this.logger.error(`Run ${runId}: publishing ${step.status} failed: ${error.message}`),
+        (error: Error) =>
+          this.logger.error(`Run ${runId}: publishing ${step.status} failed: ${error.message}`),
       );
     }, this.config.runStepMs);
     this.timers.add(timer);

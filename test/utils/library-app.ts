@@ -1,6 +1,11 @@
 import type { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
-import { NotificationService, NotificationsModule, RedisIoAdapter, type NotificationsModuleOptions } from '../../lib';
+import {
+  NotificationService,
+  NotificationsModule,
+  RedisIoAdapter,
+  type NotificationsModuleOptions,
+} from '../../lib';
 
 /** A Nest app that imports only NotificationsModule, listening on 127.0.0.1 port 0. */
 export interface LibraryApp {
@@ -11,7 +16,9 @@ export interface LibraryApp {
 }
 
 export async function startLibraryApp(options: NotificationsModuleOptions): Promise<LibraryApp> {
-  const moduleRef = await Test.createTestingModule({ imports: [NotificationsModule.forRoot(options)] }).compile();
+  const moduleRef = await Test.createTestingModule({
+    imports: [NotificationsModule.forRoot(options)],
+  }).compile();
   const app = moduleRef.createNestApplication({ logger: ['error'] });
   app.useWebSocketAdapter(new RedisIoAdapter(app));
   await app.listen(0, '127.0.0.1');

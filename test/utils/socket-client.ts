@@ -28,7 +28,11 @@ function open(url: string, options: TestClientOptions): Socket {
 }
 
 /** Connects with a token in `auth.token`; rejects with the `connect_error` if refused. */
-export function connectClient(url: string, token: string | undefined, options: TestClientOptions = {}): Promise<Socket> {
+export function connectClient(
+  url: string,
+  token: string | undefined,
+  options: TestClientOptions = {},
+): Promise<Socket> {
   const socket = open(url, { auth: token === undefined ? undefined : { token }, ...options });
   return new Promise((resolve, reject) => {
     socket.once('connect', () => resolve(socket));
@@ -55,7 +59,11 @@ export async function connectError(url: string, options: TestClientOptions): Pro
 }
 
 /** Emits with an acknowledgement and resolves to it. */
-export function emitWithAck<T = unknown>(socket: Socket, event: string, ...args: unknown[]): Promise<T> {
+export function emitWithAck<T = unknown>(
+  socket: Socket,
+  event: string,
+  ...args: unknown[]
+): Promise<T> {
   return socket.timeout(5000).emitWithAck(event, ...args) as Promise<T>;
 }
 
@@ -67,7 +75,11 @@ export function record<T = unknown>(socket: Socket, event: string): T[] {
 }
 
 /** Resolves when `predicate` holds, checking on every event of the socket (no sleeping). */
-export function waitUntil(socket: Socket, predicate: () => boolean, timeoutMs = 10_000): Promise<void> {
+export function waitUntil(
+  socket: Socket,
+  predicate: () => boolean,
+  timeoutMs = 10_000,
+): Promise<void> {
   if (predicate()) return Promise.resolve();
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
