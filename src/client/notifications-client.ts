@@ -1,0 +1,359 @@
+import { io, type Socket } from 'socket.io-client';
+import { ClientEvents, NOTIFICATIONS_NAMESPACE, ServerEvents } from '../protocol/events';
+import type {
+  ErrorAck,
+  RunSnapshot,
+  StatusUpdate,
+  SubscribeAck,
+  UserNotification,
+} from '../protocol/messages';
+import { TERMINAL_RUN_STATUSES } from '../protocol/messages';
+import { backoffDelay, type BackoffOptions } from './backoff';
+import { RunSequencer } from './run-sequencer';
+
+/** Where the client stands. */
+export type ConnectionState = 'disconnected' | 'connecting' | 'connected' | 'reconnecting';
+
+/** Options of {@link NotificationsClient}. */
+export interface NotificationsClientOptions {
+  /** Origin of the app, e.g. `https://api.example.com`. */
+  url: string;
+  /** Returns a current access token; called on every (re)connect and before the token expires. */
+  accessTokenFactory: () => string | Promise<string>;
+  /** @default '/notifications' */
+  namespace?: string;
+  /** @default '/socket.io' */
+  path?: string;
+  /** @default ['websocket', 'polling'] */
+  transports?: Array<'websocket' | 'polling'>;
+  /** Reconnection delays; reconnection itself is always on until {@link NotificationsClient.stop}. */
+  reconnect?: BackoffOptions;
+  /**
+   * Refetches a run's state when the server reports a gap (its log no longer holds what was
+   * missed). @default GET `${url}/api/runs/${runId}` with the bearer token
+   */
+  fetchRun?: (runId: string, token: string) => Promise<RunSnapshot>;
+  /** How long an out-of-order update is held before the run is refetched. @default 5000 */
+  gapTimeoutMs?: number;
+  /** Time-out of a subscribe or refresh acknowledgement. @default 10000 */
+  ackTimeoutMs?: number;
+}
+
+/** An error the client could not recover from by itself, or a failed re-subscription. */
+export interface NotificationsClientError {
+  /** A protocol code (`token_invalid`, `not_found`, …) or `fetch_failed`. */
+  code: string;
+  message: string;
+  runId?: string;
+}
+
+type Handler<T> = (value: T) => void;
+
+interface RunSubscription {
+  sequencer: RunSequencer;
+  handlers: Set<Handler<StatusUpdate>>;
+  gapTimer?: ReturnType<typeof setTimeout>;
+  refetching?: boolean;
+}
+
+// Handshake refusals that a retry with a fresh token can fix, or that are server-side conditions.
+const RETRYABLE = new Set(['auth_unavailable', 'token_expired', 'too_many_connections', 'token_missing']);
+
+/**
+ * Client of the notifications gateway, for browsers and Node. The vocabulary follows a SignalR
+ * client service: {@link start}, {@link subscribeToRun}, {@link unsubscribeFromRun},
+ * {@link onStatusUpdate}. It reconnects with backoff and jitter, asks the token factory for a
+ * token at every (re)connect and when the server warns of expiry, re-subscribes after a reconnect
+ * from the last seq seen, and hands each run's updates to its handlers exactly once, in seq order.
+ */
+export class NotificationsClient {
+  private readonly socket: Socket;
+  private readonly runs = new Map<string, RunSubscription>();
+  private readonly updateHandlers = new Set<Handler<StatusUpdate>>();
+  private readonly notificationHandlers = new Set<Handler<UserNotification>>();
+  private readonly stateHandlers = new Set<Handler<ConnectionState>>();
+  private readonly errorHandlers = new Set<Handler<NotificationsClientError>>();
+  private currentState: ConnectionState = 'disconnected';
+  private attempt = 0;
+  private reconnectTimer?: ReturnType<typeof setTimeout>;
+  private stopped = true;
+  private starting?: { resolve: () => void; reject: (error: Error) => void };
+
+  constructor(private readonly options: NotificationsClientOptions) {
+    this.socket = io(`${options.url.replace(/\/$/, '')}${options.namespace ?? NOTIFICATIONS_NAMESPACE}`, {
+      path: options.path,
+      transports: options.transports ?? ['websocket', 'polling'],
+      autoConnect: false,
+      // Reconnection is ours: socket.io-client does not retry a refused handshake or a server-side
+      // disconnect (a draining instance), which are exactly the cases to recover from.
+      reconnection: false,
+      auth: (cb) => {
+        Promise.resolve()
+          .then(() => options.accessTokenFactory())
+          .then(
+            (token) => cb({ token }),
+            () => cb({}),
+          );
+      },
+    });
+    this.socket.on('connect', () => this.onConnect());
+    this.socket.on('connect_error', (error: Error & { data?: { code?: string } }) => this.onConnectError(error));
+    this.socket.on('disconnect', (reason) => this.onDisconnect(reason));
+    this.socket.on(ServerEvents.StatusUpdate, (update: StatusUpdate) => this.onStatusUpdateEvent(update));
+    this.socket.on(ServerEvents.Notification, (n: UserNotification) => this.notificationHandlers.forEach((h) => h(n)));
+    this.socket.on(ServerEvents.AuthExpiring, () => void this.refreshToken());
+  }
+
+  /** The connection state. */
+  get state(): ConnectionState {
+    return this.currentState;
+  }
+
+  /** Connects; resolves once connected, rejects if the server refuses the token for good. */
+  start(): Promise<void> {
+    if (!this.stopped) return Promise.resolve();
+    this.stopped = false;
+    return new Promise((resolve, reject) => {
+      this.starting = { resolve, reject };
+      this.setState('connecting');
+      this.socket.connect();
+    });
+  }
+
+  /** Disconnects and stops reconnecting. Subscriptions are kept for a later {@link start}. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.reconnectTimer);
+    for (const run of this.runs.values()) clearTimeout(run.gapTimer);
+    this.socket.disconnect();
+    this.setState('disconnected');
+  }
+
+  /**
+   * Subscribes to a run. The handler receives each update once, in seq order, starting after
+   * `afterSeq` (default 0: the whole log, including what was published before this call).
+   * Resolves to a function that unsubscribes; rejects with the server's code (e.g. `not_found`).
+   */
+  async subscribeToRun(
+    runId: string,
+    handler: Handler<StatusUpdate>,
+    options: { afterSeq?: number } = {},
+  ): Promise<() => Promise<void>> {
+    let run = this.runs.get(runId);
+    const isNew = !run;
+    if (!run) {
+      run = { sequencer: new RunSequencer(options.afterSeq ?? 0), handlers: new Set() };
+      this.runs.set(runId, run);
+    }
+    run.handlers.add(handler);
+    if (isNew && this.socket.connected) {
+      const error = await this.sendSubscribe(runId);
+      if (error) {
+        this.runs.delete(runId);
+        throw Object.assign(new Error(error.message), { code: error.code });
+      }
+    }
+    return async () => {
+      run!.handlers.delete(handler);
+      if (run!.handlers.size === 0) await this.unsubscribeFromRun(runId);
+    };
+  }
+
+  /** Stops receiving a run's updates. */
+  async unsubscribeFromRun(runId: string): Promise<void> {
+    const run = this.runs.get(runId);
+    if (run) clearTimeout(run.gapTimer);
+    this.runs.delete(runId);
+    if (this.socket.connected) {
+      await this.socket
+        .timeout(this.options.ackTimeoutMs ?? 10_000)
+        .emitWithAck(ClientEvents.UnsubscribeFromRun, { runId })
+        .catch(() => undefined);
+    }
+  }
+
+  /**
+   * A run's updates as an async iterator, in seq order, ending after a terminal status
+   * (`completed`, `failed`, `cancelled`). Breaking out of the loop unsubscribes.
+   */
+  async *runUpdates(runId: string, options: { afterSeq?: number } = {}): AsyncGenerator<StatusUpdate> {
+    const queue: StatusUpdate[] = [];
+    let wake: (() => void) | undefined;
+    const unsubscribe = await this.subscribeToRun(
+      runId,
+      (update) => {
+        queue.push(update);
+        wake?.();
+      },
+      options,
+    );
+    try {
+      for (;;) {
+        while (queue.length > 0) {
+          const update = queue.shift()!;
+          yield update;
+          if (TERMINAL_RUN_STATUSES.includes(update.status)) return;
+        }
+        await new Promise<void>((resolve) => (wake = resolve));
+        wake = undefined;
+      }
+    } finally {
+      await unsubscribe();
+    }
+  }
+
+  /** Every run's updates (once each, in order per run). Returns a function that removes the handler. */
+  onStatusUpdate(handler: Handler<StatusUpdate>): () => void {
+    return this.listen(this.updateHandlers, handler);
+  }
+
+  /** Notifications sent to this user. */
+  onNotification(handler: Handler<UserNotification>): () => void {
+    return this.listen(this.notificationHandlers, handler);
+  }
+
+  /** Connection state changes. */
+  onStateChange(handler: Handler<ConnectionState>): () => void {
+    return this.listen(this.stateHandlers, handler);
+  }
+
+  /** Errors the client cannot fix itself: a refused token, a run that vanished, a failed refetch. */
+  onError(handler: Handler<NotificationsClientError>): () => void {
+    return this.listen(this.errorHandlers, handler);
+  }
+
+  private listen<T>(set: Set<Handler<T>>, handler: Handler<T>): () => void {
+    set.add(handler);
+    return () => set.delete(handler);
+  }
+
+  private setState(state: ConnectionState): void {
+    if (state === this.currentState) return;
+    this.currentState = state;
+    this.stateHandlers.forEach((h) => h(state));
+  }
+
+  private onConnect(): void {
+    this.attempt = 0;
+    this.setState('connected');
+    this.starting?.resolve();
+    this.starting = undefined;
+    for (const runId of this.runs.keys()) void this.resubscribe(runId);
+  }
+
+  private onConnectError(error: Error & { data?: { code?: string } }): void {
+    const code = error.data?.code;
+    if (code && !RETRYABLE.has(code)) {
+      this.stopped = true;
+      this.setState('disconnected');
+      const failure = { code, message: `The server refused the connection: ${code}` };
+      this.errorHandlers.forEach((h) => h(failure));
+      this.starting?.reject(Object.assign(new Error(failure.message), { code }));
+      this.starting = undefined;
+      return;
+    }
+    this.scheduleReconnect();
+  }
+
+  private onDisconnect(reason: string): void {
+    if (this.stopped || reason === 'io client disconnect') return;
+    this.scheduleReconnect();
+  }
+
+  private scheduleReconnect(): void {
+    if (this.stopped) return;
+    this.setState(this.starting ? 'connecting' : 'reconnecting');
+    clearTimeout(this.reconnectTimer);
+    const delay = backoffDelay(this.attempt++, this.options.reconnect);
+    this.reconnectTimer = setTimeout(() => {
+      if (!this.stopped && !this.socket.connected) this.socket.connect();
+    }, delay);
+  }
+
+  private async resubscribe(runId: string): Promise<void> {
+    const error = await this.sendSubscribe(runId);
+    if (error && error.code !== 'timeout') {
+      this.runs.delete(runId);
+      this.errorHandlers.forEach((h) => h({ ...error, runId }));
+    }
+  }
+
+  /** Sends `subscribeToRun` from the last seq seen; returns the error, if any. */
+  private async sendSubscribe(runId: string): Promise<NotificationsClientError | undefined> {
+    const run = this.runs.get(runId);
+    if (!run) return undefined;
+    let ack: SubscribeAck | ErrorAck;
+    try {
+      ack = await this.socket
+        .timeout(this.options.ackTimeoutMs ?? 10_000)
+        .emitWithAck(ClientEvents.SubscribeToRun, { runId, afterSeq: run.sequencer.lastSeq });
+    } catch {
+      // Disconnected meanwhile: the next connect re-subscribes.
+      return { code: 'timeout', message: 'No acknowledgement.' };
+    }
+    if (!ack.ok) return { code: ack.error.code, message: ack.error.message };
+    // Replayed updates arrived before the ack. Anything still missing is either in flight or lost
+    // from the log (gap): refetch now for a gap, after the gap timeout otherwise.
+    if (ack.gap) void this.refetch(runId);
+    else if (ack.lastSeq > run.sequencer.lastSeq) this.armGapTimer(runId, run);
+    return undefined;
+  }
+
+  private onStatusUpdateEvent(update: StatusUpdate): void {
+    const run = this.runs.get(update?.runId);
+    if (!run) return;
+    this.deliver(run, run.sequencer.accept(update));
+    if (run.sequencer.hasGap) this.armGapTimer(update.runId, run);
+    else {
+      clearTimeout(run.gapTimer);
+      run.gapTimer = undefined;
+    }
+  }
+
+  private deliver(run: RunSubscription, updates: StatusUpdate[]): void {
+    for (const update of updates) {
+      run.handlers.forEach((h) => h(update));
+      this.updateHandlers.forEach((h) => h(update));
+    }
+  }
+
+  private armGapTimer(runId: string, run: RunSubscription): void {
+    if (run.gapTimer) return;
+    run.gapTimer = setTimeout(() => {
+      run.gapTimer = undefined;
+      void this.refetch(runId);
+    }, this.options.gapTimeoutMs ?? 5000);
+  }
+
+  private async refetch(runId: string): Promise<void> {
+    const run = this.runs.get(runId);
+    if (!run || run.refetching) return;
+    run.refetching = true;
+    try {
+      const token = await this.options.accessTokenFactory();
+      const snapshot = await (this.options.fetchRun ?? this.defaultFetchRun)(runId, token);
+      if (this.runs.get(runId) === run) this.deliver(run, run.sequencer.acceptSnapshot(snapshot.updates, snapshot.lastSeq));
+    } catch (error) {
+      this.errorHandlers.forEach((h) => h({ code: 'fetch_failed', message: (error as Error).message, runId }));
+    } finally {
+      run.refetching = false;
+    }
+  }
+
+  private readonly defaultFetchRun = async (runId: string, token: string): Promise<RunSnapshot> => {
+    const response = await fetch(`${this.options.url.replace(/\/$/, '')}/api/runs/${encodeURIComponent(runId)}`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    if (!response.ok) throw new Error(`GET /api/runs/${runId} answered ${response.status}`);
+    return (await response.json()) as RunSnapshot;
+  };
+
+  private async refreshToken(): Promise<void> {
+    try {
+      const token = await this.options.accessTokenFactory();
+      await this.socket.timeout(this.options.ackTimeoutMs ?? 10_000).emitWithAck(ClientEvents.RefreshToken, { token });
+    } catch {
+      // If the refresh fails the server disconnects at expiry, and the reconnect gets a new token.
+    }
+  }
+}
