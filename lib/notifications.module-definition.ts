@@ -3,6 +3,7 @@ import { WebSocketGateway } from '@nestjs/websockets';
 import { NOTIFICATIONS_NAMESPACE } from '../src/protocol/events';
 import { TaskGateway } from './gateway/task.gateway';
 import { NOTIFICATIONS_MODULE_OPTIONS } from './notifications.constants';
+import { PUBLISHER_NAMESPACE_NAME, PublisherNamespace } from './scale-out/publisher-namespace';
 import type { NotificationsModuleOptions } from './options/notifications-options.interface';
 
 /** Options of `forRoot`/`forRootAsync` that shape the module itself rather than its services. */
@@ -11,6 +12,11 @@ export interface NotificationsModuleExtras {
   isGlobal?: boolean;
   /** socket.io namespace of the gateway. @default '/notifications' */
   namespace?: string;
+  /**
+   * Host the socket.io gateway. `false` is publisher-only mode, for workers: NotificationService
+   * sends through Redis to the gateways of the other processes (requires `redis`). @default true
+   */
+  gateway?: boolean;
 }
 
 /** The gateway class for a namespace: TaskGateway itself for the protocol's namespace. */
@@ -41,13 +47,17 @@ export const {
   .setClassMethodName('forRoot')
   .setFactoryMethodName('createNotificationsOptions')
   .setExtras<NotificationsModuleExtras>(
-    { isGlobal: false, namespace: NOTIFICATIONS_NAMESPACE },
+    { isGlobal: false, namespace: NOTIFICATIONS_NAMESPACE, gateway: true },
     (definition, extras) => {
-      const gateway: Provider = gatewayFor(extras.namespace);
+      const namespace = extras.namespace ?? NOTIFICATIONS_NAMESPACE;
+      const parts: Provider[] =
+        extras.gateway === false
+          ? [PublisherNamespace, { provide: PUBLISHER_NAMESPACE_NAME, useValue: namespace }]
+          : [gatewayFor(namespace)];
       return {
         ...definition,
         global: extras.isGlobal,
-        providers: [...(definition.providers ?? []), gateway],
+        providers: [...(definition.providers ?? []), ...parts],
       };
     },
   )

@@ -6,6 +6,7 @@ import { DevTokenController } from './dev-identity/dev-token.controller';
 import { HealthController } from './health/health.controller';
 import { MetricsController } from './metrics/metrics.controller';
 import { RunsController } from './runs/runs.controller';
+import { TaskQueue } from './runs/task-queue';
 import { TaskRunner } from './runs/task-runner.service';
 import { SAMPLE_CONFIG } from './sample.constants';
 import { WebController } from './web/web.controller';
@@ -67,7 +68,12 @@ export class AppModule {
         ...(config.authMode === 'dev' ? [DevTokenController] : []),
         WebController,
       ],
-      providers: [TaskRunner],
+      providers: [
+        TaskRunner,
+        ...(config.taskRunner === 'worker'
+          ? [{ provide: TaskQueue, useFactory: () => new TaskQueue(config.redisUrl as string) }]
+          : []),
+      ],
     };
   }
 }

@@ -11,6 +11,10 @@ export interface SampleConfig {
   authorityHost: string;
   runSteps: number;
   runStepMs: number;
+  /** Where simulated tasks run: in this instance, or in `dist/sample/worker.js` fed through Redis. */
+  taskRunner: 'inline' | 'worker';
+  /** SIGTERM: the longest wait for in-flight tasks before the process exits anyway. */
+  shutdownTimeoutMs: number;
 }
 
 /** Thrown when the environment cannot configure the sample; the message says how to fix it. */
@@ -62,6 +66,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): SampleConfig {
   if (redisMode !== 'classic' && redisMode !== 'sharded') {
     throw new SampleConfigError(`REDIS_MODE must be "classic" or "sharded", got "${redisMode}".`);
   }
+  const taskRunner = env.TASK_RUNNER || 'inline';
+  if (taskRunner !== 'inline' && taskRunner !== 'worker') {
+    throw new SampleConfigError(`TASK_RUNNER must be "inline" or "worker", got "${taskRunner}".`);
+  }
+  if (taskRunner === 'worker' && !env.REDIS_URL) {
+    throw new SampleConfigError(
+      'TASK_RUNNER=worker needs REDIS_URL: tasks reach the worker through Redis.',
+    );
+  }
   return {
     port: integer(env, 'PORT', 3000, 0),
     host: env.HOST || '0.0.0.0',
@@ -74,5 +87,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): SampleConfig {
     authorityHost: env.AZURE_AUTHORITY_HOST || 'https://login.microsoftonline.com',
     runSteps: integer(env, 'RUN_STEPS', 5, 0),
     runStepMs: integer(env, 'RUN_STEP_MS', 1000, 0),
+    taskRunner,
+    shutdownTimeoutMs: integer(env, 'SHUTDOWN_TIMEOUT_MS', 10000, 0),
   };
 }

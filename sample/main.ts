@@ -1,41 +1,24 @@
 import { Logger } from '@nestjs/common';
-import { SampleConfigError, loadConfig } from './config';
+import type { Server } from 'node:http';
+import { configOrExit } from './config-or-exit';
 import { createSampleApp } from './create-app';
+import { exitOnSignals } from './shutdown';
 
 async function main(): Promise<void> {
   const logger = new Logger('Sample');
-  let config;
-  try {
-    config = loadConfig();
-  } catch (error) {
-    if (error instanceof SampleConfigError) {
-      logger.error(error.message);
-      process.exit(1);
-    }
-    throw error;
-  }
+  const config = configOrExit(logger);
   const app = await createSampleApp(config);
   await app.listen(config.port, config.host);
   logger.log(
-    `Listening on ${await app.getUrl()} (auth: ${config.authMode}, redis: ${config.redisUrl ? config.redisMode : 'none'})`,
+    `Listening on ${await app.getUrl()} (auth: ${config.authMode}, redis: ${config.redisUrl ? config.redisMode : 'none'}, tasks: ${config.taskRunner})`,
   );
-
-  // SIGTERM drains and exits 0 (Nest's own shutdown hooks re-raise the signal, which exits 143).
-  let closing = false;
-  const shutdown = (signal: string) => {
-    if (closing) return;
-    closing = true;
-    logger.log(`${signal}: draining`);
-    app.close().then(
-      () => process.exit(0),
-      (error: Error) => {
-        logger.error(`Shutdown failed: ${error.message}`);
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
-  process.on('SIGINT', () => shutdown('SIGINT'));
+  exitOnSignals(app, logger, () => {
+    // Stop accepting first: a load balancer then sends new connections to the other instances
+    // while this one finishes its in-flight work.
+    const server = app.getHttpServer() as Server;
+    server.close();
+    server.closeIdleConnections();
+  });
 }
 
 void main();

@@ -1,4 +1,9 @@
-import { Inject, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import {
+  Inject,
+  Logger,
+  type BeforeApplicationShutdown,
+  type OnApplicationBootstrap,
+} from '@nestjs/common';
 import {
   ConnectedSocket,
   MessageBody,
@@ -67,10 +72,12 @@ export class TaskGateway
     OnGatewayInit<Namespace>,
     OnGatewayConnection<Socket>,
     OnGatewayDisconnect<Socket>,
-    OnApplicationBootstrap
+    OnApplicationBootstrap,
+    BeforeApplicationShutdown
 {
   protected readonly logger = new Logger('Notifications:TaskGateway');
   private namespace?: Namespace;
+  private draining = false;
 
   constructor(
     @Inject(NOTIFICATIONS_RESOLVED_OPTIONS)
@@ -90,8 +97,13 @@ export class TaskGateway
     namespace.use(
       createHandshakeAuthMiddleware(this.authenticator, {
         allowTokenInQuery: this.options.auth?.allowTokenInQuery ?? false,
-        admit: async (user, socket) =>
-          (await this.presence.admit(user.userId, socket.id)) ? undefined : 'too_many_connections',
+        admit: async (user, socket) => {
+          // A draining instance sends clients elsewhere; auth_unavailable tells them to retry.
+          if (this.draining) return 'auth_unavailable';
+          return (await this.presence.admit(user.userId, socket.id))
+            ? undefined
+            : 'too_many_connections';
+        },
       }),
     );
     this.hub.attach(namespace);
@@ -106,6 +118,15 @@ export class TaskGateway
           'are not applied. Call app.useWebSocketAdapter(new RedisIoAdapter(app)) before app.init() or app.listen().',
       );
     }
+  }
+
+  /**
+   * Drain: refuse new connections and close this instance's own, so that clients reconnect to
+   * another instance while the app finishes its in-flight work. Redis stays open until shutdown.
+   */
+  beforeApplicationShutdown(): void {
+    this.draining = true;
+    this.namespace?.local.disconnectSockets(true);
   }
 
   handleConnection(socket: NotificationsSocket): void {

@@ -3,6 +3,7 @@ import {
   Get,
   HttpCode,
   NotFoundException,
+  Optional,
   Param,
   Post,
   UseGuards,
@@ -14,6 +15,7 @@ import {
   type AuthenticatedUser,
   type RunSnapshot,
 } from '../../lib';
+import { TaskQueue } from './task-queue';
 import { TaskRunner } from './task-runner.service';
 
 /** Start a simulated task and read a run's state. Every route needs a valid bearer token. */
@@ -23,6 +25,7 @@ export class RunsController {
   constructor(
     private readonly notifications: NotificationService,
     private readonly tasks: TaskRunner,
+    @Optional() private readonly queue?: TaskQueue,
   ) {}
 
   /** Registers a run owned by the caller before answering, then runs the task in the background. */
@@ -30,7 +33,12 @@ export class RunsController {
   @HttpCode(202)
   async start(@CurrentUser() user: AuthenticatedUser): Promise<{ runId: string }> {
     const run = await this.notifications.createRun(user.userId);
-    await this.tasks.start(run.runId, user.userId);
+    if (this.queue) {
+      await this.notifications.publishRunUpdate(run.runId, { status: 'queued', message: 'Queued' });
+      await this.queue.enqueue({ runId: run.runId, ownerId: user.userId });
+    } else {
+      await this.tasks.start(run.runId, user.userId);
+    }
     return { runId: run.runId };
   }
 

@@ -1,25 +1,56 @@
-import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
 import { NotificationService, type RunUpdateInput } from '../../lib';
 import type { SampleConfig } from '../config';
 import { SAMPLE_CONFIG } from '../sample.constants';
 
 /**
  * The sample's simulated background task: `queued`, `running`, `progress` × RUN_STEPS, `completed`,
- * one step every RUN_STEP_MS, then a `run.completed` notification to the owner.
+ * one step every RUN_STEP_MS, then a `run.completed` notification to the owner. On shutdown it lets
+ * the tasks in flight finish, up to SHUTDOWN_TIMEOUT_MS.
  */
 @Injectable()
-export class TaskRunner implements OnModuleDestroy {
+export class TaskRunner implements BeforeApplicationShutdown {
   private readonly logger = new Logger('TaskRunner');
+  private readonly active = new Set<Promise<void>>();
   private readonly timers = new Set<NodeJS.Timeout>();
+  private cancelled = false;
 
   constructor(
     private readonly notifications: NotificationService,
     @Inject(SAMPLE_CONFIG) private readonly config: SampleConfig,
   ) {}
 
-  /** Publishes `queued` now and schedules the rest. */
-  async start(runId: string, ownerId: string): Promise<void> {
-    await this.notifications.publishRunUpdate(runId, { status: 'queued', message: 'Queued' });
+  /** Publishes `queued` (unless already published) and runs the rest in the background. */
+  async start(runId: string, ownerId: string, options: { queued?: boolean } = {}): Promise<void> {
+    if (!options.queued)
+      await this.notifications.publishRunUpdate(runId, { status: 'queued', message: 'Queued' });
+    const task = this.run(runId, ownerId).finally(() => this.active.delete(task));
+    this.active.add(task);
+  }
+
+  /** Tasks in flight. */
+  get inFlight(): number {
+    return this.active.size;
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    const deadline = Date.now() + this.config.shutdownTimeoutMs;
+    // Re-checked in a loop: a task taken from the queue while draining is waited for too.
+    while (this.active.size > 0 && Date.now() < deadline) {
+      this.logger.log(`Waiting for ${this.active.size} task(s) to finish`);
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<void>(
+        (resolve) => (timer = setTimeout(resolve, deadline - Date.now())),
+      );
+      await Promise.race([Promise.allSettled([...this.active]), timeout]);
+      clearTimeout(timer);
+    }
+    this.cancelled = true;
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.clear();
+  }
+
+  private steps(): RunUpdateInput[] {
     const total = this.config.runSteps;
     const steps: RunUpdateInput[] = [{ status: 'running', message: 'Started' }];
     for (let step = 1; step <= total; step++) {
@@ -30,27 +61,32 @@ export class TaskRunner implements OnModuleDestroy {
       });
     }
     steps.push({ status: 'completed', message: 'Done', data: { percent: 100 } });
-    this.next(runId, ownerId, steps);
+    return steps;
   }
 
-  onModuleDestroy(): void {
-    for (const timer of this.timers) clearTimeout(timer);
-    this.timers.clear();
+  private async run(runId: string, ownerId: string): Promise<void> {
+    for (const step of this.steps()) {
+      await this.sleep(this.config.runStepMs);
+      if (this.cancelled) return;
+      try {
+        await this.notifications.publishRunUpdate(runId, step);
+      } catch (error) {
+        this.logger.error(
+          `Run ${runId}: publishing ${step.status} failed: ${(error as Error).message}`,
+        );
+        return;
+      }
+    }
+    this.notifications.sendToUser(ownerId, 'run.completed', { runId, status: 'completed' });
   }
 
-  private next(runId: string, ownerId: string, steps: RunUpdateInput[]): void {
-    const timer = setTimeout(() => {
-      this.timers.delete(timer);
-      const [step, ...rest] = steps;
-      this.notifications.publishRunUpdate(runId, step).then(
-        () => {
-          if (rest.length > 0) return this.next(runId, ownerId, rest);
-          this.notifications.sendToUser(ownerId, 'run.completed', { runId, status: step.status });
-        },
-        (error: Error) =>
-          this.logger.error(`Run ${runId}: publishing ${step.status} failed: ${error.message}`),
-      );
-    }, this.config.runStepMs);
-    this.timers.add(timer);
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.timers.delete(timer);
+        resolve();
+      }, ms);
+      this.timers.add(timer);
+    });
   }
 }

@@ -2,7 +2,9 @@ import { backoffDelay } from './backoff';
 
 describe('backoffDelay', () => {
   it('grows exponentially from the initial delay up to the cap, without jitter', () => {
-    const delays = [0, 1, 2, 3, 4, 5, 10].map((a) => backoffDelay(a, { initialDelayMs: 100, maxDelayMs: 2000, jitter: 0 }));
+    const delays = [0, 1, 2, 3, 4, 5, 10].map((a) =>
+      backoffDelay(a, { initialDelayMs: 100, maxDelayMs: 2000, jitter: 0 }),
+    );
     expect(delays).toEqual([100, 200, 400, 800, 1600, 2000, 2000]);
   });
 

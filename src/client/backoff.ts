@@ -11,7 +11,11 @@ export interface BackoffOptions {
 }
 
 /** The delay before reconnection attempt `attempt` (0-based). `random` is injectable for tests. */
-export function backoffDelay(attempt: number, options: BackoffOptions = {}, random: () => number = Math.random): number {
+export function backoffDelay(
+  attempt: number,
+  options: BackoffOptions = {},
+  random: () => number = Math.random,
+): number {
   const initial = options.initialDelayMs ?? 500;
   const max = options.maxDelayMs ?? 15_000;
   const factor = options.factor ?? 2;

@@ -57,7 +57,12 @@ interface RunSubscription {
 }
 
 // Handshake refusals that a retry with a fresh token can fix, or that are server-side conditions.
-const RETRYABLE = new Set(['auth_unavailable', 'token_expired', 'too_many_connections', 'token_missing']);
+const RETRYABLE = new Set([
+  'auth_unavailable',
+  'token_expired',
+  'too_many_connections',
+  'token_missing',
+]);
 
 /**
  * Client of the notifications gateway, for browsers and Node. The vocabulary follows a SignalR
@@ -80,27 +85,36 @@ export class NotificationsClient {
   private starting?: { resolve: () => void; reject: (error: Error) => void };
 
   constructor(private readonly options: NotificationsClientOptions) {
-    this.socket = io(`${options.url.replace(/\/$/, '')}${options.namespace ?? NOTIFICATIONS_NAMESPACE}`, {
-      path: options.path,
-      transports: options.transports ?? ['websocket', 'polling'],
-      autoConnect: false,
-      // Reconnection is ours: socket.io-client does not retry a refused handshake or a server-side
-      // disconnect (a draining instance), which are exactly the cases to recover from.
-      reconnection: false,
-      auth: (cb) => {
-        Promise.resolve()
-          .then(() => options.accessTokenFactory())
-          .then(
-            (token) => cb({ token }),
-            () => cb({}),
-          );
+    this.socket = io(
+      `${options.url.replace(/\/$/, '')}${options.namespace ?? NOTIFICATIONS_NAMESPACE}`,
+      {
+        path: options.path,
+        transports: options.transports ?? ['websocket', 'polling'],
+        autoConnect: false,
+        // Reconnection is ours: socket.io-client does not retry a refused handshake or a server-side
+        // disconnect (a draining instance), which are exactly the cases to recover from.
+        reconnection: false,
+        auth: (cb) => {
+          Promise.resolve()
+            .then(() => options.accessTokenFactory())
+            .then(
+              (token) => cb({ token }),
+              () => cb({}),
+            );
+        },
       },
-    });
+    );
     this.socket.on('connect', () => this.onConnect());
-    this.socket.on('connect_error', (error: Error & { data?: { code?: string } }) => this.onConnectError(error));
+    this.socket.on('connect_error', (error: Error & { data?: { code?: string } }) =>
+      this.onConnectError(error),
+    );
     this.socket.on('disconnect', (reason) => this.onDisconnect(reason));
-    this.socket.on(ServerEvents.StatusUpdate, (update: StatusUpdate) => this.onStatusUpdateEvent(update));
-    this.socket.on(ServerEvents.Notification, (n: UserNotification) => this.notificationHandlers.forEach((h) => h(n)));
+    this.socket.on(ServerEvents.StatusUpdate, (update: StatusUpdate) =>
+      this.onStatusUpdateEvent(update),
+    );
+    this.socket.on(ServerEvents.Notification, (n: UserNotification) =>
+      this.notificationHandlers.forEach((h) => h(n)),
+    );
     this.socket.on(ServerEvents.AuthExpiring, () => void this.refreshToken());
   }
 
@@ -176,7 +190,10 @@ export class NotificationsClient {
    * A run's updates as an async iterator, in seq order, ending after a terminal status
    * (`completed`, `failed`, `cancelled`). Breaking out of the loop unsubscribes.
    */
-  async *runUpdates(runId: string, options: { afterSeq?: number } = {}): AsyncGenerator<StatusUpdate> {
+  async *runUpdates(
+    runId: string,
+    options: { afterSeq?: number } = {},
+  ): AsyncGenerator<StatusUpdate> {
     const queue: StatusUpdate[] = [];
     let wake: (() => void) | undefined;
     const unsubscribe = await this.subscribeToRun(
@@ -332,18 +349,24 @@ export class NotificationsClient {
     try {
       const token = await this.options.accessTokenFactory();
       const snapshot = await (this.options.fetchRun ?? this.defaultFetchRun)(runId, token);
-      if (this.runs.get(runId) === run) this.deliver(run, run.sequencer.acceptSnapshot(snapshot.updates, snapshot.lastSeq));
+      if (this.runs.get(runId) === run)
+        this.deliver(run, run.sequencer.acceptSnapshot(snapshot.updates, snapshot.lastSeq));
     } catch (error) {
-      this.errorHandlers.forEach((h) => h({ code: 'fetch_failed', message: (error as Error).message, runId }));
+      this.errorHandlers.forEach((h) =>
+        h({ code: 'fetch_failed', message: (error as Error).message, runId }),
+      );
     } finally {
       run.refetching = false;
     }
   }
 
   private readonly defaultFetchRun = async (runId: string, token: string): Promise<RunSnapshot> => {
-    const response = await fetch(`${this.options.url.replace(/\/$/, '')}/api/runs/${encodeURIComponent(runId)}`, {
-      headers: { authorization: `Bearer ${token}` },
-    });
+    const response = await fetch(
+      `${this.options.url.replace(/\/$/, '')}/api/runs/${encodeURIComponent(runId)}`,
+      {
+        headers: { authorization: `Bearer ${token}` },
+      },
+    );
     if (!response.ok) throw new Error(`GET /api/runs/${runId} answered ${response.status}`);
     return (await response.json()) as RunSnapshot;
   };
@@ -351,7 +374,9 @@ export class NotificationsClient {
   private async refreshToken(): Promise<void> {
     try {
       const token = await this.options.accessTokenFactory();
-      await this.socket.timeout(this.options.ackTimeoutMs ?? 10_000).emitWithAck(ClientEvents.RefreshToken, { token });
+      await this.socket
+        .timeout(this.options.ackTimeoutMs ?? 10_000)
+        .emitWithAck(ClientEvents.RefreshToken, { token });
     } catch {
       // If the refresh fails the server disconnects at expiry, and the reconnect gets a new token.
     }

@@ -1,7 +1,12 @@
 import type { StatusUpdate } from '../protocol/messages';
 import { RunSequencer } from './run-sequencer';
 
-const u = (seq: number): StatusUpdate => ({ runId: 'r', seq, status: 'progress', at: new Date(seq).toISOString() });
+const u = (seq: number): StatusUpdate => ({
+  runId: 'r',
+  seq,
+  status: 'progress',
+  at: new Date(seq).toISOString(),
+});
 const seqs = (updates: StatusUpdate[]) => updates.map((x) => x.seq);
 
 /** A deterministic shuffle (mulberry32), so a failure reproduces. */
@@ -48,13 +53,19 @@ describe('RunSequencer', () => {
     expect(s.hasGap).toBe(false);
   });
 
-  it.each([1, 2, 3, 4, 5, 6, 7, 8, 9, 10])('any shuffle with duplicates yields 1..n once each, in order (seed %i)', (seed) => {
-    const all = Array.from({ length: 40 }, (_, i) => u(i + 1));
-    const input = shuffled([...all, ...all.filter((x) => x.seq % 3 === 0), ...all.slice(0, 5)], seed);
-    const s = new RunSequencer();
-    const out = input.flatMap((x) => s.accept(x));
-    expect(seqs(out)).toEqual(all.map((x) => x.seq));
-  });
+  it.each([1, 2, 3, 4, 5, 6, 7, 8, 9, 10])(
+    'any shuffle with duplicates yields 1..n once each, in order (seed %i)',
+    (seed) => {
+      const all = Array.from({ length: 40 }, (_, i) => u(i + 1));
+      const input = shuffled(
+        [...all, ...all.filter((x) => x.seq % 3 === 0), ...all.slice(0, 5)],
+        seed,
+      );
+      const s = new RunSequencer();
+      const out = input.flatMap((x) => s.accept(x));
+      expect(seqs(out)).toEqual(all.map((x) => x.seq));
+    },
+  );
 
   it('starts after a given seq (a re-subscription or a page that already showed some)', () => {
     const s = new RunSequencer(5);

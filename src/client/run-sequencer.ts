@@ -25,7 +25,12 @@ export class RunSequencer {
 
   /** Accepts one update; returns the updates now releasable, in order (possibly none). */
   accept(update: StatusUpdate): StatusUpdate[] {
-    if (!Number.isSafeInteger(update.seq) || update.seq <= this.delivered || this.held.has(update.seq)) return [];
+    if (
+      !Number.isSafeInteger(update.seq) ||
+      update.seq <= this.delivered ||
+      this.held.has(update.seq)
+    )
+      return [];
     this.held.set(update.seq, update);
     return this.drain();
   }
@@ -36,7 +41,8 @@ export class RunSequencer {
    */
   acceptSnapshot(updates: StatusUpdate[], lastSeq: number): StatusUpdate[] {
     const released: StatusUpdate[] = [];
-    for (const update of [...updates].sort((a, b) => a.seq - b.seq)) released.push(...this.accept(update));
+    for (const update of [...updates].sort((a, b) => a.seq - b.seq))
+      released.push(...this.accept(update));
     if (lastSeq > this.delivered) {
       // What the log lost cannot be had any more: move on rather than wait forever.
       const first = Math.min(...[...this.held.keys(), lastSeq + 1]);
@@ -48,7 +54,11 @@ export class RunSequencer {
 
   private drain(): StatusUpdate[] {
     const released: StatusUpdate[] = [];
-    for (let next = this.held.get(this.delivered + 1); next; next = this.held.get(this.delivered + 1)) {
+    for (
+      let next = this.held.get(this.delivered + 1);
+      next;
+      next = this.held.get(this.delivered + 1)
+    ) {
       this.held.delete(next.seq);
       this.delivered = next.seq;
       released.push(next);

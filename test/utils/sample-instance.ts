@@ -22,6 +22,8 @@ export function testConfig(overrides: Partial<SampleConfig>): SampleConfig {
     authorityHost: 'https://login.microsoftonline.com',
     runSteps: 3,
     runStepMs: 40,
+    taskRunner: 'inline',
+    shutdownTimeoutMs: 5000,
     ...overrides,
   };
 }
