@@ -29,7 +29,7 @@ describe('in-memory mode, one instance', () => {
     expect(res.body).toEqual({
       status: 'ok',
       checks: {
-        gateway: { status: 'up' },
+        gateway: { status: 'up', connections: 0 },
         redis: { status: 'disabled', message: 'in-memory mode' },
       },
     });

@@ -16,7 +16,9 @@ export class Authenticator {
   ) {}
 
   async authenticate(token: string | undefined): Promise<AuthenticatedUser> {
-    if (!token) throw new AuthError('token_missing', 'No token.');
+    if (token === undefined) throw new AuthError('token_missing', 'No token.');
+    // Present but unusable (a bare "Bearer", a number): a malformed credential, not a missing one.
+    if (token === '') throw new AuthError('token_invalid', 'Malformed credential.');
     const verified = await this.verifier.verify(token);
     const userId = this.resolver.resolve(verified);
     if (!userId) throw new AuthError('user_id_missing', 'The token identifies no user.');

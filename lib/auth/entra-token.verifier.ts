@@ -21,6 +21,7 @@ import { OBJECT_ID_CLAIM } from './oid-user.resolver';
 import type { SigningKeyProvider } from './signing-key.provider';
 import { TokenVerifier, type VerifiedToken } from './token-verifier';
 
+const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 const REQUIRED_CLAIMS = ['exp', 'nbf', 'iat', 'iss', 'aud', 'tid'];
 
 function invalid(reason: string): AuthError {
@@ -57,7 +58,9 @@ export class EntraTokenVerifier extends TokenVerifier {
       throw new AuthError('token_missing', 'No token.');
     }
     if (Buffer.byteLength(token) > this.auth.maxTokenBytes) throw invalid('Token too large.');
-    if (token.split('.').length !== 3) throw invalid('Not a signed JWT.');
+    // Node's base64url decoder skips characters outside the alphabet, so one token could be spelled
+    // many ways: refuse anything but the exact compact form.
+    if (!COMPACT_JWS.test(token)) throw invalid('Not a signed JWT.');
 
     let header: ReturnType<typeof decodeProtectedHeader>;
     let unverified: JWTPayload;

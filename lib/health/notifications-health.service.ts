@@ -6,6 +6,8 @@ import { RedisConnections } from '../scale-out/redis-connections';
 export interface HealthCheckResult {
   status: 'up' | 'down' | 'disabled';
   message?: string;
+  /** For the gateway: connections held by this instance. */
+  connections?: number;
 }
 
 /** The module's health: each check by name, and `healthy` when none is down. */
@@ -27,7 +29,9 @@ export class NotificationsHealthService {
 
   async check(timeoutMs = 1000): Promise<NotificationsHealthReport> {
     const checks: Record<string, HealthCheckResult> = {
-      gateway: this.hub.ready ? { status: 'up' } : { status: 'down', message: 'not initialised' },
+      gateway: this.hub.ready
+        ? { status: 'up', connections: this.hub.namespace.sockets.size }
+        : { status: 'down', message: 'not initialised' },
       redis: await this.pingRedis(timeoutMs),
     };
     return { healthy: Object.values(checks).every((c) => c.status !== 'down'), checks };

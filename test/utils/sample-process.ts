@@ -1,0 +1,93 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+
+const DIST = join(__dirname, '..', '..', 'dist', 'sample');
+
+/** A free TCP port on loopback (the OS picks it; never a fixed one). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** A compiled sample process: an instance (`main.js`) or the worker (`worker.js`). */
+export interface SampleProcess {
+  readonly port: number;
+  readonly url: string;
+  readonly child: ChildProcess;
+  /** Resolves with the exit code. */
+  readonly exited: Promise<number | null>;
+  output(): string;
+  /** SIGTERM and wait; resolves with the exit code. */
+  stop(): Promise<number | null>;
+  /** SIGKILL and wait. */
+  kill(): Promise<void>;
+}
+
+/** Starts `node dist/sample/<entry>.js` with the environment given; resolves once it is ready. */
+export async function startSampleProcess(
+  env: Record<string, string>,
+  options: { entry?: 'main' | 'worker'; port?: number } = {},
+): Promise<SampleProcess> {
+  const entry = options.entry ?? 'main';
+  const script = join(DIST, `${entry}.js`);
+  if (!existsSync(script))
+    throw new Error(`${script} is missing: run "npm run build" first (npm test does).`);
+  const port = options.port ?? (await freePort());
+  const child = spawn(process.execPath, [script], {
+    env: {
+      PATH: process.env.PATH ?? '',
+      NO_COLOR: '1',
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => resolve(code)),
+  );
+  const url = `http://127.0.0.1:${port}`;
+  const handle: SampleProcess = {
+    port,
+    url,
+    child,
+    exited,
+    output: () => output,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      return exited;
+    },
+    async kill() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await exited;
+    },
+  };
+  const ready =
+    entry === 'main' ? () => healthy(url) : () => Promise.resolve(/Worker running/.test(output));
+  for (let i = 0; i < 300; i++) {
+    if (child.exitCode !== null) throw new Error(`sample ${entry} exited early:\n${output}`);
+    if (await ready()) return handle;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  await handle.kill();
+  throw new Error(`sample ${entry} did not become ready:\n${output}`);
+}
+
+async function healthy(url: string): Promise<boolean> {
+  try {
+    return (await fetch(`${url}/health`)).status === 200;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,70 @@
+import { startNginx, type NginxHandle } from './nginx';
+import { startRedisServer, type RedisServerHandle } from './redis-server';
+import { freePort, startSampleProcess, type SampleProcess } from './sample-process';
+
+/** docker-compose.yml's topology without Docker: Redis (AOF), N compiled instances, nginx, a worker. */
+export interface Topology {
+  redis: RedisServerHandle;
+  instances: SampleProcess[];
+  worker?: SampleProcess;
+  nginx: NginxHandle;
+  env: Record<string, string>;
+  /** Starts instance `i` again on its port (after a crash or a drain). */
+  restart(i: number): Promise<SampleProcess>;
+  /** Index of the instance holding `count` connections or more, from each instance's /health. */
+  instanceHolding(count?: number): Promise<number>;
+  stop(): Promise<void>;
+}
+
+export async function startTopology(
+  options: { instances?: number; worker?: boolean; env?: Record<string, string> } = {},
+): Promise<Topology> {
+  const redis = await startRedisServer({ appendOnly: true });
+  const env = {
+    AUTH_MODE: 'dev',
+    REDIS_URL: redis.url,
+    TASK_RUNNER: options.worker === false ? 'inline' : 'worker',
+    RUN_STEPS: '4',
+    RUN_STEP_MS: '100',
+    SHUTDOWN_TIMEOUT_MS: '5000',
+    ...options.env,
+  };
+  const ports = await Promise.all(Array.from({ length: options.instances ?? 3 }, () => freePort()));
+  const instances = await Promise.all(ports.map((port) => startSampleProcess(env, { port })));
+  const worker =
+    options.worker === false ? undefined : await startSampleProcess(env, { entry: 'worker' });
+  const nginx = await startNginx(ports);
+  const topology: Topology = {
+    redis,
+    instances,
+    worker,
+    nginx,
+    env,
+    async restart(i) {
+      instances[i] = await startSampleProcess(env, { port: ports[i] });
+      return instances[i];
+    },
+    async instanceHolding(count = 1) {
+      for (let attempt = 0; attempt < 100; attempt++) {
+        for (const [i, instance] of instances.entries()) {
+          try {
+            const health = (await (await fetch(`${instance.url}/health`)).json()) as {
+              checks: { gateway: { connections?: number } };
+            };
+            if ((health.checks.gateway.connections ?? 0) >= count) return i;
+          } catch {
+            // A dead instance holds nothing.
+          }
+        }
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      throw new Error(`no instance holds ${count} connection(s)`);
+    },
+    async stop() {
+      await nginx.stop();
+      await Promise.all([...instances, ...(worker ? [worker] : [])].map((p) => p.kill()));
+      await redis.stop();
+    },
+  };
+  return topology;
+}
