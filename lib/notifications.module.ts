@@ -28,6 +28,7 @@ import { PresenceService } from './presence/presence.service';
 import { PresenceStore } from './presence/presence.store';
 import { RedisPresenceStore } from './presence/redis-presence.store';
 import { UserControl } from './gateway/user-control';
+import { RunResync } from './gateway/run-resync';
 
 /** A replaceable part: the app's class (instantiated with DI), the app's instance, or our default. */
 function seam<T>(
@@ -94,6 +95,7 @@ const presenceStoreProvider: Provider = {
     presenceStoreProvider,
     PresenceService,
     UserControl,
+    RunResync,
     seam(TokenVerifier, (o) => o.tokenVerifier, EntraTokenVerifier),
     seam(UserResolver, (o) => o.userResolver, OidUserResolver),
     seam(RunAccessPolicy, (o) => o.accessPolicy, OwnerOnlyRunAccessPolicy),

@@ -31,6 +31,7 @@ import type { ResolvedNotificationsOptions } from '../options/resolved-options';
 import { RunAccessPolicy, canAccessRun } from '../runs/run-access.policy';
 import { PresenceService } from '../presence/presence.service';
 import { UserControl } from './user-control';
+import { RunResync } from './run-resync';
 import { RunStore } from '../runs/run-store';
 import { RedisConnections } from '../scale-out/redis-connections';
 import { errorAck } from './acks';
@@ -90,6 +91,7 @@ export class TaskGateway
     @Inject(ExpirySchedule) protected readonly expiry: ExpirySchedule,
     @Inject(PresenceService) protected readonly presence: PresenceService,
     @Inject(UserControl) protected readonly userControl: UserControl,
+    @Inject(RunResync) protected readonly resync: RunResync,
   ) {}
 
   afterInit(namespace: Namespace): void {
@@ -108,6 +110,7 @@ export class TaskGateway
     );
     this.hub.attach(namespace);
     this.userControl.attach(namespace);
+    this.resync.attach(namespace);
     this.expiry.start(namespace);
   }
 

@@ -14,6 +14,7 @@ export class RedisConnections implements OnApplicationShutdown {
   private readonly logger = new Logger('Notifications:Redis');
   private readonly clients: Redis[] = [];
   private readonly adaptedServers = new WeakSet<Server>();
+  private readonly recoveryListeners: Array<(role: string, downSince: number) => void> = [];
   /** The command connection, or undefined in in-memory mode. */
   readonly command?: Redis;
 
@@ -36,16 +37,33 @@ export class RedisConnections implements OnApplicationShutdown {
     const client = redis.url ? new Redis(redis.url, settings) : new Redis(settings);
     // Without a listener, ioredis reports every failed reconnect attempt as an unhandled error.
     let lastError = '';
+    let downSince = 0;
     client.on('error', (error: Error) => {
       if (error.message !== lastError) this.logger.warn(`Redis (${role}): ${error.message}`);
       lastError = error.message;
     });
+    client.on('close', () => {
+      downSince ||= Date.now();
+    });
     client.on('ready', () => {
       if (lastError) this.logger.log(`Redis (${role}) reconnected.`);
       lastError = '';
+      if (downSince) {
+        const since = downSince;
+        downSince = 0;
+        this.recoveryListeners.forEach((listener) => listener(role, since));
+      }
     });
     this.clients.push(client);
     return client;
+  }
+
+  /**
+   * Calls `listener` when a connection is ready again after being lost, with the role given to
+   * {@link create} and the time the connection went down.
+   */
+  onRecovered(listener: (role: string, downSince: number) => void): void {
+    this.recoveryListeners.push(listener);
   }
 
   /** Records that a socket.io server was created by RedisIoAdapter, so the gateway can check it. */

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { startNginx, type NginxHandle } from './nginx';
 import { startRedisServer, type RedisServerHandle } from './redis-server';
 import { freePort, startSampleProcess, type SampleProcess } from './sample-process';
@@ -9,6 +12,9 @@ export interface Topology {
   worker?: SampleProcess;
   nginx: NginxHandle;
   env: Record<string, string>;
+  /** Stops Redis gracefully (its AOF is flushed) and starts it again on the same port and data. */
+  stopRedis(): Promise<void>;
+  startRedis(): Promise<void>;
   /** Starts instance `i` again on its port (after a crash or a drain). */
   restart(i: number): Promise<SampleProcess>;
   /** Index of the instance holding `count` connections or more, from each instance's /health. */
@@ -19,7 +25,8 @@ export interface Topology {
 export async function startTopology(
   options: { instances?: number; worker?: boolean; env?: Record<string, string> } = {},
 ): Promise<Topology> {
-  const redis = await startRedisServer({ appendOnly: true });
+  const redisDir = mkdtempSync(join(tmpdir(), 'topology-redis-'));
+  let redis = await startRedisServer({ appendOnly: true, dir: redisDir });
   const env = {
     AUTH_MODE: 'dev',
     REDIS_URL: redis.url,
@@ -40,6 +47,13 @@ export async function startTopology(
     worker,
     nginx,
     env,
+    async stopRedis() {
+      await redis.stop();
+    },
+    async startRedis() {
+      redis = await startRedisServer({ appendOnly: true, dir: redisDir, port: redis.port });
+      topology.redis = redis;
+    },
     async restart(i) {
       instances[i] = await startSampleProcess(env, { port: ports[i] });
       return instances[i];
@@ -64,6 +78,7 @@ export async function startTopology(
       await nginx.stop();
       await Promise.all([...instances, ...(worker ? [worker] : [])].map((p) => p.kill()));
       await redis.stop();
+      rmSync(redisDir, { recursive: true, force: true });
     },
   };
   return topology;

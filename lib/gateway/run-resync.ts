@@ -1,0 +1,83 @@
+import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import type { Namespace } from 'socket.io';
+import { ServerEvents } from '../../src/protocol/events';
+import { runRoom } from '../notifications.constants';
+import { RunStore } from '../runs/run-store';
+import { RedisConnections } from '../scale-out/redis-connections';
+
+const RUN_ROOM_PREFIX = runRoom('');
+// Resynchronise twice: once the subscription is back, and again once publishers that queued
+// updates during the outage have surely flushed them.
+const RESYNC_DELAYS_MS = [1000, 5000];
+// Instances' clocks differ a little; re-emit a margin before the outage began.
+const CLOCK_MARGIN_MS = 2000;
+// Per run, at most this many recent updates are considered.
+const MAX_RECENT = 200;
+
+/**
+ * While this instance's Redis subscriber is disconnected, updates published elsewhere do not reach
+ * it, and nothing would tell its clients. When the subscriber is back, this re-emits to each local
+ * run room the updates logged since the outage began; clients drop the ones they already have by
+ * seq. The run log is the source of truth, the live channel only its fast path.
+ */
+@Injectable()
+export class RunResync implements OnModuleDestroy {
+  private readonly logger = new Logger('Notifications:Resync');
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private namespace?: Namespace;
+
+  constructor(
+    @Inject(RedisConnections) private readonly connections: RedisConnections,
+    @Inject(RunStore) private readonly runs: RunStore,
+  ) {}
+
+  attach(namespace: Namespace): void {
+    this.namespace = namespace;
+    this.connections.onRecovered((role, downSince) => {
+      if (role !== 'subscriber') return;
+      for (const delay of RESYNC_DELAYS_MS) {
+        const timer = setTimeout(() => {
+          this.timers.delete(timer);
+          void this.resync(downSince - CLOCK_MARGIN_MS);
+        }, delay);
+        timer.unref();
+        this.timers.add(timer);
+      }
+    });
+  }
+
+  /** Re-emits to each local run room the updates published at or after `since` (ms). */
+  async resync(since: number): Promise<number> {
+    const namespace = this.namespace;
+    if (!namespace) return 0;
+    const rooms = [...namespace.adapter.rooms.keys()].filter((room) =>
+      room.startsWith(RUN_ROOM_PREFIX),
+    );
+    let emitted = 0;
+    for (const room of rooms) {
+      const runId = room.slice(RUN_ROOM_PREFIX.length);
+      try {
+        const run = await this.runs.getRun(runId);
+        if (!run) continue;
+        const slice = await this.runs.readLog(runId, Math.max(0, run.lastSeq - MAX_RECENT));
+        for (const update of slice.updates) {
+          if (Date.parse(update.at) < since) continue;
+          namespace.local.to(room).emit(ServerEvents.StatusUpdate, update);
+          emitted++;
+        }
+      } catch (error) {
+        this.logger.warn(`Resync of run ${runId} failed: ${(error as Error).message}`);
+      }
+    }
+    if (emitted > 0)
+      this.logger.log(
+        `Re-emitted ${emitted} update(s) to ${rooms.length} run room(s) after a Redis outage`,
+      );
+    return emitted;
+  }
+
+  onModuleDestroy(): void {
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.clear();
+  }
+}

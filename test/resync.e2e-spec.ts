@@ -1,0 +1,59 @@
+import { Redis } from 'ioredis';
+import { RunStore } from '../lib/runs/run-store';
+import type { StatusUpdate } from '../src/protocol/messages';
+import { LocalIdentityProvider, randomGuid } from './utils/identity-provider';
+import { startLibraryApp, type LibraryApp } from './utils/library-app';
+import { startRedisServer, type RedisServerHandle } from './utils/redis-server';
+import { connectClient, emitWithAck, record, waitUntil } from './utils/socket-client';
+
+// When an instance's Redis subscriber is cut, updates published meanwhile never reach it live.
+// Once the subscriber is back, the instance re-emits the run log since the outage to its rooms.
+describe('resync of run rooms after the Redis subscriber was lost', () => {
+  let redis: RedisServerHandle;
+  let idp: LocalIdentityProvider;
+  let app: LibraryApp;
+  let admin: Redis;
+
+  beforeAll(async () => {
+    [redis, idp] = await Promise.all([startRedisServer(), LocalIdentityProvider.start()]);
+    app = await startLibraryApp({
+      auth: {
+        tenants: [idp.tenantId],
+        audiences: [idp.audience],
+        authorityHost: idp.authorityHost,
+      },
+      redis: { url: redis.url },
+    });
+    admin = new Redis(redis.url);
+  });
+  afterAll(async () => {
+    await admin?.quit();
+    await app?.close();
+    await Promise.all([redis?.stop(), idp?.stop()]);
+  });
+
+  it('an update that missed the live channel reaches the subscriber after the subscriber reconnects', async () => {
+    const oid = randomGuid();
+    const socket = await connectClient(app.url, await idp.issueToken({ oid }));
+    const received = record<StatusUpdate>(socket, 'statusUpdate');
+    const run = await app.notifications.createRun(oid);
+    await emitWithAck(socket, 'subscribeToRun', run.runId);
+    await app.notifications.publishRunUpdate(run.runId, { status: 'running' });
+    await waitUntil(socket, () => received.length === 1);
+
+    // Cut the adapter's subscriber (ioredis reconnects by itself), and meanwhile log an update
+    // that is never emitted: what a publish lost during the outage looks like to this instance.
+    const killed = await admin.client('KILL', 'TYPE', 'pubsub');
+    expect(Number(killed)).toBeGreaterThanOrEqual(1);
+    await app.app
+      .get(RunStore)
+      .append(run.runId, { status: 'progress', at: new Date().toISOString() });
+
+    await waitUntil(socket, () => received.some((u) => u.seq === 2), 8000);
+    expect(received.find((u) => u.seq === 2)).toMatchObject({
+      runId: run.runId,
+      status: 'progress',
+    });
+    socket.close();
+  });
+});
