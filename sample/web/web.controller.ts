@@ -7,6 +7,9 @@ import { SAMPLE_CONFIG } from '../sample.constants';
 const ASSETS: Record<string, string> = {
   'app.js': 'application/javascript; charset=utf-8',
   'styles.css': 'text/css; charset=utf-8',
+  // Built by scripts/bundle-client.js: the client SDK for the browser.
+  'notifications-sdk.js': 'application/javascript; charset=utf-8',
+  'notifications-sdk.js.map': 'application/json; charset=utf-8',
 };
 
 /** The sample page at `/` and its assets, plus `/api/config` telling the page which sign-in to offer. */
