@@ -31,9 +31,10 @@ export {
   type HealthCheckResult,
   type NotificationsHealthReport,
 } from './health/notifications-health.service';
+export { NotificationsMetrics, type EmittedKind } from './metrics/notifications-metrics';
 export { TaskGateway } from './gateway/task.gateway';
 export { RedisIoAdapter } from './scale-out/redis-io.adapter';
-export { RedisConnections } from './scale-out/redis-connections';
+export { RedisConnections, type RedisClient } from './scale-out/redis-connections';
 export { TokenVerifier, type VerifiedToken } from './auth/token-verifier';
 export { EntraTokenVerifier } from './auth/entra-token.verifier';
 export { SigningKeyProvider, type TenantSigningKeys } from './auth/signing-key.provider';

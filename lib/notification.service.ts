@@ -17,6 +17,7 @@ import { RunAccessPolicy, canAccessRun } from './runs/run-access.policy';
 import { PresenceService } from './presence/presence.service';
 import { UserControl } from './gateway/user-control';
 import type { AuthenticatedUser } from './auth/authenticated-user';
+import { NotificationsMetrics } from './metrics/notifications-metrics';
 
 /** What a task publishes about its run. */
 export interface RunUpdateInput {
@@ -45,6 +46,7 @@ export class NotificationService {
     @Inject(RunAccessPolicy) private readonly accessPolicy: RunAccessPolicy,
     @Inject(PresenceService) private readonly presence: PresenceService,
     @Inject(UserControl) private readonly control: UserControl,
+    @Inject(NotificationsMetrics) private readonly metrics: NotificationsMetrics,
   ) {}
 
   /** Registers a run owned by `ownerId`; only connections admitted by the access policy see it. */
@@ -82,6 +84,7 @@ export class NotificationService {
     const stored = await this.runs.append(runId, entry);
     if (!stored) throw new NotificationsError('not_found', `Run ${runId} does not exist.`);
     this.hub.namespace.to(runRoom(runId)).emit(ServerEvents.StatusUpdate, stored);
+    this.metrics.emitted.inc({ kind: 'status_update' });
     return stored;
   }
 
@@ -160,6 +163,7 @@ export class NotificationService {
     const notification = this.notification(type, payload);
     if (userIds.length > 0) {
       this.hub.namespace.to(userIds.map(userRoom)).emit(ServerEvents.Notification, notification);
+      this.metrics.emitted.inc({ kind: 'notification' });
     }
     return notification;
   }
@@ -168,6 +172,7 @@ export class NotificationService {
   broadcast<P>(type: string, payload: P): UserNotification<P> {
     const notification = this.notification(type, payload);
     this.hub.namespace.emit(ServerEvents.Notification, notification);
+    this.metrics.emitted.inc({ kind: 'broadcast' });
     return notification;
   }
 

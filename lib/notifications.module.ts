@@ -29,6 +29,8 @@ import { PresenceStore } from './presence/presence.store';
 import { RedisPresenceStore } from './presence/redis-presence.store';
 import { UserControl } from './gateway/user-control';
 import { RunResync } from './gateway/run-resync';
+import { InstrumentedRunStore } from './metrics/instrumented-run.store';
+import { NotificationsMetrics } from './metrics/notifications-metrics';
 
 /** A replaceable part: the app's class (instantiated with DI), the app's instance, or our default. */
 function seam<T>(
@@ -49,14 +51,21 @@ function seam<T>(
 
 const runStoreProvider: Provider = {
   provide: RunStore,
-  inject: [NOTIFICATIONS_RESOLVED_OPTIONS, RedisConnections],
-  useFactory: (options: ResolvedNotificationsOptions, connections: RedisConnections): RunStore =>
-    connections.command && options.redis
-      ? new RedisRunStore(connections.command, {
-          keyPrefix: options.redis.keyPrefix,
-          ...options.runs,
-        })
-      : new MemoryRunStore(options.runs),
+  inject: [NOTIFICATIONS_RESOLVED_OPTIONS, RedisConnections, NotificationsMetrics],
+  useFactory: (
+    options: ResolvedNotificationsOptions,
+    connections: RedisConnections,
+    metrics: NotificationsMetrics,
+  ): RunStore =>
+    new InstrumentedRunStore(
+      connections.command && options.redis
+        ? new RedisRunStore(connections.command, {
+            keyPrefix: options.redis.keyPrefix,
+            ...options.runs,
+          })
+        : new MemoryRunStore(options.runs),
+      metrics,
+    ),
 };
 
 const presenceStoreProvider: Provider = {
@@ -91,6 +100,7 @@ const presenceStoreProvider: Provider = {
       useFactory: resolveOptions,
     },
     RedisConnections,
+    NotificationsMetrics,
     runStoreProvider,
     presenceStoreProvider,
     PresenceService,
@@ -109,6 +119,7 @@ const presenceStoreProvider: Provider = {
   ],
   exports: [
     NotificationsHealthService,
+    NotificationsMetrics,
     NOTIFICATIONS_RESOLVED_OPTIONS,
     NotificationService,
     Authenticator,

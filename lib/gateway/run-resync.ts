@@ -4,6 +4,7 @@ import { ServerEvents } from '../../src/protocol/events';
 import { runRoom } from '../notifications.constants';
 import { RunStore } from '../runs/run-store';
 import { RedisConnections } from '../scale-out/redis-connections';
+import { NotificationsMetrics } from '../metrics/notifications-metrics';
 
 const RUN_ROOM_PREFIX = runRoom('');
 // Resynchronise twice: once the subscription is back, and again once publishers that queued
@@ -29,6 +30,7 @@ export class RunResync implements OnModuleDestroy {
   constructor(
     @Inject(RedisConnections) private readonly connections: RedisConnections,
     @Inject(RunStore) private readonly runs: RunStore,
+    @Inject(NotificationsMetrics) private readonly metrics: NotificationsMetrics,
   ) {}
 
   attach(namespace: Namespace): void {
@@ -63,6 +65,7 @@ export class RunResync implements OnModuleDestroy {
         for (const update of slice.updates) {
           if (Date.parse(update.at) < since) continue;
           namespace.local.to(room).emit(ServerEvents.StatusUpdate, update);
+          this.metrics.emitted.inc({ kind: 'resync' });
           emitted++;
         }
       } catch (error) {

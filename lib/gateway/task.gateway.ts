@@ -32,6 +32,7 @@ import { RunAccessPolicy, canAccessRun } from '../runs/run-access.policy';
 import { PresenceService } from '../presence/presence.service';
 import { UserControl } from './user-control';
 import { RunResync } from './run-resync';
+import { NotificationsMetrics } from '../metrics/notifications-metrics';
 import { RunStore } from '../runs/run-store';
 import { RedisConnections } from '../scale-out/redis-connections';
 import { errorAck } from './acks';
@@ -92,6 +93,7 @@ export class TaskGateway
     @Inject(PresenceService) protected readonly presence: PresenceService,
     @Inject(UserControl) protected readonly userControl: UserControl,
     @Inject(RunResync) protected readonly resync: RunResync,
+    @Inject(NotificationsMetrics) protected readonly metrics: NotificationsMetrics,
   ) {}
 
   afterInit(namespace: Namespace): void {
@@ -99,6 +101,7 @@ export class TaskGateway
     namespace.use(
       createHandshakeAuthMiddleware(this.authenticator, {
         allowTokenInQuery: this.options.auth?.allowTokenInQuery ?? false,
+        onRefused: (code) => this.metrics.handshakes.inc({ outcome: 'refused', code }),
         admit: async (user, socket) => {
           // A draining instance sends clients elsewhere; auth_unavailable tells them to retry.
           if (this.draining) return 'auth_unavailable';
@@ -111,6 +114,7 @@ export class TaskGateway
     this.hub.attach(namespace);
     this.userControl.attach(namespace);
     this.resync.attach(namespace);
+    this.metrics.attach(namespace);
     this.expiry.start(namespace);
   }
 
@@ -138,6 +142,7 @@ export class TaskGateway
       socket.disconnect(true);
       return;
     }
+    this.metrics.handshakes.inc({ outcome: 'accepted', code: '' });
     socket.data.pending = new Set();
     socket.data.bucket = new TokenBucket(this.options.limits.subscribesPerSecond);
     void socket.join(userRoom(user.userId));
@@ -158,6 +163,22 @@ export class TaskGateway
   async subscribeToRun(
     @ConnectedSocket() socket: NotificationsSocket,
     @MessageBody() body: unknown,
+  ): Promise<SubscribeAck | ErrorAck> {
+    const end = this.metrics.subscribeDuration.startTimer();
+    const ack = await this.subscribe(socket, body);
+    end();
+    this.metrics.subscribeRequests.inc({ result: ack.ok ? 'ok' : ack.error.code });
+    if (ack.ok && ack.replayed > 0) {
+      this.metrics.replayed.inc(ack.replayed);
+      this.metrics.emitted.inc({ kind: 'replay' }, ack.replayed);
+    }
+    return ack;
+  }
+
+  /** Checks, joins, replays: the body of `subscribeToRun`. */
+  protected async subscribe(
+    socket: NotificationsSocket,
+    body: unknown,
   ): Promise<SubscribeAck | ErrorAck> {
     const args = parseSubscribeArgs(body);
     if (!args)
@@ -232,6 +253,8 @@ export class TaskGateway
     if (user.userId !== socket.data.user.userId) {
       return errorAck('user_mismatch', 'The new token belongs to another user.');
     }
+    // The connection may have closed while the token was verified: do not schedule a dead socket.
+    if (!socket.connected) return errorAck('token_invalid', 'Disconnected.');
     socket.data.user = user;
     this.expiry.track(socket.id, user.expiresAt);
     return { ok: true, expiresAt: new Date(user.expiresAt).toISOString() };

@@ -1,5 +1,5 @@
 import type { Type } from '@nestjs/common';
-import type { RedisOptions } from 'ioredis';
+import type { ClusterOptions, RedisOptions } from 'ioredis';
 import type { ServerOptions } from 'socket.io';
 import type { RunAccessPolicy } from '../runs/run-access.policy';
 import type { SigningKeyProvider } from '../auth/signing-key.provider';
@@ -50,8 +50,15 @@ export interface NotificationsAuthOptions {
 export interface NotificationsRedisOptions {
   /** `redis://` or `rediss://` URL. */
   url?: string;
-  /** ioredis options, merged over the URL's. */
+  /** ioredis options, merged over the URL's (for a cluster: the options of each node's connection). */
   options?: RedisOptions;
+  /**
+   * Redis Cluster seed nodes (`redis://host:port`, credentials taken from the first). When set,
+   * `url` is not used. Sharded mode is what a cluster is for: SPUBLISH stays on one shard.
+   */
+  clusterNodes?: string[];
+  /** ioredis Cluster options, merged over the module's. */
+  clusterOptions?: ClusterOptions;
   /** `classic` (PUBLISH, any Redis ≥ 5) or `sharded` (SPUBLISH, Redis ≥ 7). @default 'classic' */
   mode?: 'classic' | 'sharded';
   /** Prefix of every key and channel. @default 'notifications' */

@@ -176,6 +176,8 @@ export function resolveOptions(
       ? {
           url: redis.url,
           options: redis.options ?? {},
+          clusterNodes: redis.clusterNodes,
+          clusterOptions: redis.clusterOptions,
           mode: redis.mode ?? 'classic',
           keyPrefix: redis.keyPrefix ?? 'notifications',
         }

@@ -1,4 +1,4 @@
-import type { RedisOptions } from 'ioredis';
+import type { ClusterOptions, RedisOptions } from 'ioredis';
 import type { ServerOptions } from 'socket.io';
 import type { SigningKeyProvider } from '../auth/signing-key.provider';
 import type { TokenVersion } from './notifications-options.interface';
@@ -27,6 +27,8 @@ export interface ResolvedNotificationsOptions {
   redis?: {
     url?: string;
     options: RedisOptions;
+    clusterNodes?: string[];
+    clusterOptions?: ClusterOptions;
     mode: 'classic' | 'sharded';
     keyPrefix: string;
   };

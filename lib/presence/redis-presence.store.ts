@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import type { RedisClient } from '../scale-out/redis-connections';
 import { PresenceStore, type PresenceSettings } from './presence.store';
 
 // One sorted set per user: members are connection ids, scores their expiry. Registration drops
@@ -28,11 +29,12 @@ export class RedisPresenceStore extends PresenceStore {
   private readonly redis: ScriptedRedis;
 
   constructor(
-    redis: Redis,
+    redis: RedisClient,
     private readonly settings: PresenceSettings & { keyPrefix: string },
   ) {
     super();
-    this.redis = redis as ScriptedRedis;
+    // Cluster and Redis share this command API; the run's keys share one slot.
+    this.redis = redis as unknown as ScriptedRedis;
     if (!('notificationsPresenceRegister' in redis)) {
       redis.defineCommand('notificationsPresenceRegister', { numberOfKeys: 1, lua: REGISTER });
     }

@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import type { RedisClient } from '../scale-out/redis-connections';
 import type { RunStatus, StatusUpdate } from '../../src/protocol/messages';
 import { NotificationsError } from '../errors/notifications.error';
 import { RunStore, type NewStatusUpdate, type RunLogSlice, type RunRecord } from './run-store';
@@ -54,11 +55,12 @@ export class RedisRunStore extends RunStore {
   private readonly redis: ScriptedRedis;
 
   constructor(
-    redis: Redis,
+    redis: RedisClient,
     private readonly options: { keyPrefix: string; logMaxLength: number; ttlSeconds: number },
   ) {
     super();
-    this.redis = redis as ScriptedRedis;
+    // Cluster and Redis share this command API; the run's keys share one slot.
+    this.redis = redis as unknown as ScriptedRedis;
     if (!('notificationsAppend' in redis)) {
       redis.defineCommand('notificationsCreateRun', { numberOfKeys: 1, lua: CREATE_RUN });
       redis.defineCommand('notificationsAppend', { numberOfKeys: 2, lua: APPEND_UPDATE });

@@ -1,8 +1,21 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
-import { Redis } from 'ioredis';
+import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import type { Server } from 'socket.io';
 import { NOTIFICATIONS_RESOLVED_OPTIONS } from '../notifications.constants';
 import type { ResolvedNotificationsOptions } from '../options/resolved-options';
+
+/** A Redis connection: a single server or a Redis Cluster. */
+export type RedisClient = Redis | Cluster;
+
+/** The `host:port` and credentials of a `redis://` URL, as ioredis options. */
+function nodeFromUrl(raw: string): { host: string; port: number; auth: RedisOptions } {
+  const url = new URL(raw);
+  const auth: RedisOptions = {};
+  if (url.username) auth.username = decodeURIComponent(url.username);
+  if (url.password) auth.password = decodeURIComponent(url.password);
+  if (url.protocol === 'rediss:') auth.tls = {};
+  return { host: url.hostname, port: Number(url.port || 6379), auth };
+}
 
 /**
  * Owns every Redis connection of the module: one for commands (run store, health) and, when a
@@ -12,11 +25,12 @@ import type { ResolvedNotificationsOptions } from '../options/resolved-options';
 @Injectable()
 export class RedisConnections implements OnApplicationShutdown {
   private readonly logger = new Logger('Notifications:Redis');
-  private readonly clients: Redis[] = [];
+  private readonly clients: RedisClient[] = [];
   private readonly adaptedServers = new WeakSet<Server>();
   private readonly recoveryListeners: Array<(role: string, downSince: number) => void> = [];
+  private readonly creationListeners: Array<(role: string, client: RedisClient) => void> = [];
   /** The command connection, or undefined in in-memory mode. */
-  readonly command?: Redis;
+  readonly command?: RedisClient;
 
   constructor(
     @Inject(NOTIFICATIONS_RESOLVED_OPTIONS) private readonly options: ResolvedNotificationsOptions,
@@ -30,11 +44,25 @@ export class RedisConnections implements OnApplicationShutdown {
   }
 
   /** A new connection with the module's settings; closed with the others on shutdown. */
-  create(role: string): Redis {
+  create(role: string): RedisClient {
     const redis = this.options.redis;
     if (!redis) throw new Error('Redis is not configured.');
-    const settings = { connectionName: `notifications:${role}`, ...redis.options };
-    const client = redis.url ? new Redis(redis.url, settings) : new Redis(settings);
+    const settings: RedisOptions = { connectionName: `notifications:${role}`, ...redis.options };
+    let client: RedisClient;
+    if (redis.clusterNodes) {
+      const nodes = redis.clusterNodes.map(nodeFromUrl);
+      client = new Cluster(
+        nodes.map(({ host, port }) => ({ host, port })),
+        {
+          // Without it, SSUBSCRIBE through the cluster client fails with "Too many Cluster redirections".
+          shardedSubscribers: redis.mode === 'sharded',
+          redisOptions: { ...nodes[0].auth, ...settings },
+          ...redis.clusterOptions,
+        },
+      );
+    } else {
+      client = redis.url ? new Redis(redis.url, settings) : new Redis(settings);
+    }
     // Without a listener, ioredis reports every failed reconnect attempt as an unhandled error.
     let lastError = '';
     let downSince = 0;
@@ -55,6 +83,7 @@ export class RedisConnections implements OnApplicationShutdown {
       }
     });
     this.clients.push(client);
+    this.creationListeners.forEach((listener) => listener(role, client));
     return client;
   }
 
@@ -64,6 +93,11 @@ export class RedisConnections implements OnApplicationShutdown {
    */
   onRecovered(listener: (role: string, downSince: number) => void): void {
     this.recoveryListeners.push(listener);
+  }
+
+  /** Calls `listener` for each connection created from now on, with its role. */
+  onCreated(listener: (role: string, client: RedisClient) => void): void {
+    this.creationListeners.push(listener);
   }
 
   /** Records that a socket.io server was created by RedisIoAdapter, so the gateway can check it. */

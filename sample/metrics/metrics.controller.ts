@@ -1,14 +1,17 @@
 import { Controller, Get, Header, type OnModuleDestroy } from '@nestjs/common';
 import { Registry, collectDefaultMetrics } from 'prom-client';
+import { NotificationsMetrics } from '../../lib';
 
-/** `GET /metrics`: Prometheus text exposition of this instance's process metrics. */
+/** `GET /metrics`: Prometheus text exposition of the module's metrics and this process's. */
 @Controller('metrics')
 export class MetricsController implements OnModuleDestroy {
   // One registry per app instance, so that several apps in one process do not collide.
-  private readonly registry = new Registry();
+  private readonly process = new Registry();
+  private readonly registry: Registry;
 
-  constructor() {
-    collectDefaultMetrics({ register: this.registry, prefix: 'notifications_sample_' });
+  constructor(notifications: NotificationsMetrics) {
+    collectDefaultMetrics({ register: this.process, prefix: 'notifications_sample_' });
+    this.registry = Registry.merge([this.process, notifications.registry]);
   }
 
   @Get()
@@ -18,6 +21,6 @@ export class MetricsController implements OnModuleDestroy {
   }
 
   onModuleDestroy(): void {
-    this.registry.clear();
+    this.process.clear();
   }
 }

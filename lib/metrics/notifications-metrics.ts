@@ -1,0 +1,121 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { Namespace } from 'socket.io';
+import { runRoom } from '../notifications.constants';
+import { RedisConnections } from '../scale-out/redis-connections';
+
+const RUN_ROOM_PREFIX = runRoom('');
+
+/** Kinds of message counted by `notifications_messages_emitted_total`. */
+export type EmittedKind = 'status_update' | 'notification' | 'broadcast' | 'replay' | 'resync';
+
+/**
+ * The module's Prometheus metrics, in a registry of its own (one per app, so that several apps in
+ * one process do not collide). Expose it on the app's `/metrics`, e.g. with `registry.metrics()`.
+ * Every name starts with `notifications_`.
+ */
+@Injectable()
+export class NotificationsMetrics {
+  readonly registry = new Registry();
+  private namespace?: Namespace;
+
+  readonly handshakes = new Counter({
+    name: 'notifications_handshakes_total',
+    help: 'socket.io handshakes by outcome (accepted, refused) and refusal code',
+    labelNames: ['outcome', 'code'] as const,
+    registers: [this.registry],
+  });
+
+  readonly subscribeRequests = new Counter({
+    name: 'notifications_subscribe_requests_total',
+    help: 'subscribeToRun requests by result (ok or the error code)',
+    labelNames: ['result'] as const,
+    registers: [this.registry],
+  });
+
+  readonly subscribeDuration = new Histogram({
+    name: 'notifications_subscribe_duration_seconds',
+    help: 'Time to answer subscribeToRun, replay included',
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+    registers: [this.registry],
+  });
+
+  readonly emitted = new Counter({
+    name: 'notifications_messages_emitted_total',
+    help: 'Messages emitted by kind (a room emit counts once, whatever the number of receivers)',
+    labelNames: ['kind'] as const,
+    registers: [this.registry],
+  });
+
+  readonly replayed = new Counter({
+    name: 'notifications_replayed_updates_total',
+    help: 'Run updates replayed from the log on subscribe',
+    registers: [this.registry],
+  });
+
+  readonly runStoreDuration = new Histogram({
+    name: 'notifications_run_store_duration_seconds',
+    help: 'Run store operation latency',
+    labelNames: ['operation'] as const,
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5],
+    registers: [this.registry],
+  });
+
+  readonly redisReconnects = new Counter({
+    name: 'notifications_redis_reconnects_total',
+    help: 'Redis connections that came back after being lost, by role',
+    labelNames: ['role'] as const,
+    registers: [this.registry],
+  });
+
+  readonly redisMessagesReceived = new Counter({
+    name: 'notifications_redis_messages_received_total',
+    help: 'Pub/sub messages this instance received from Redis (what scale-out costs it)',
+    registers: [this.registry],
+  });
+
+  constructor(@Inject(RedisConnections) connections: RedisConnections) {
+    const namespace = () => this.namespace;
+    new Gauge({
+      name: 'notifications_connected_sockets',
+      help: 'Connections held by this instance',
+      registers: [this.registry],
+      collect() {
+        this.set(namespace()?.sockets.size ?? 0);
+      },
+    });
+    new Gauge({
+      name: 'notifications_run_subscriptions',
+      help: 'Run subscriptions held by this instance',
+      registers: [this.registry],
+      collect() {
+        let total = 0;
+        for (const [room, members] of namespace()?.adapter.rooms ?? []) {
+          if (room.startsWith(RUN_ROOM_PREFIX)) total += members.size;
+        }
+        this.set(total);
+      },
+    });
+    connections.onRecovered((role) => this.redisReconnects.inc({ role }));
+    connections.onCreated((role, client) => {
+      if (role !== 'subscriber') return;
+      const count = () => this.redisMessagesReceived.inc();
+      for (const event of ['messageBuffer', 'pmessageBuffer', 'smessageBuffer'])
+        client.on(event, count);
+    });
+  }
+
+  attach(namespace: Namespace): void {
+    this.namespace = namespace;
+  }
+
+  /** Times a run store call under `operation`. */
+  async timeStore<T>(operation: string, call: () => Promise<T>): Promise<T> {
+    const end = this.runStoreDuration.startTimer({ operation });
+    try {
+      return await call();
+    } finally {
+      end();
+    }
+  }
+}
