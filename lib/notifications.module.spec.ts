@@ -54,7 +54,9 @@ describe('NotificationsModule', () => {
     expect(moduleRef.get(TokenVerifier)).toBeInstanceOf(EntraTokenVerifier);
     expect(moduleRef.get(UserResolver)).toBeInstanceOf(OidUserResolver);
     expect(moduleRef.get(RunAccessPolicy)).toBeInstanceOf(OwnerOnlyRunAccessPolicy);
-    expect((moduleRef.get(RunStore) as unknown as { inner: RunStore }).inner).toBeInstanceOf(MemoryRunStore);
+    expect((moduleRef.get(RunStore) as unknown as { inner: RunStore }).inner).toBeInstanceOf(
+      MemoryRunStore,
+    );
     expect(moduleRef.get(TaskGateway)).toBeInstanceOf(TaskGateway);
     const resolved = moduleRef.get<ResolvedNotificationsOptions>(NOTIFICATIONS_RESOLVED_OPTIONS);
     expect(resolved.limits).toEqual({

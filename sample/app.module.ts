@@ -6,6 +6,7 @@ import { DevTokenController } from './dev-identity/dev-token.controller';
 import { HealthController } from './health/health.controller';
 import { MetricsController } from './metrics/metrics.controller';
 import { RunsController } from './runs/runs.controller';
+import { redisTarget } from './redis-client';
 import { TaskQueue } from './runs/task-queue';
 import { TaskRunner } from './runs/task-runner.service';
 import { SAMPLE_CONFIG } from './sample.constants';
@@ -31,7 +32,9 @@ export function notificationsOptions(
         };
   return {
     auth,
-    redis: config.redisUrl ? { url: config.redisUrl, mode: config.redisMode } : undefined,
+    redis: config.redisUrl
+      ? { ...redisTarget(config.redisUrl), mode: config.redisMode }
+      : undefined,
   };
 }
 

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Namespace } from 'socket.io';
-import { runRoom } from '../notifications.constants';
+import { runRoom, userRoom } from '../notifications.constants';
 import { RedisConnections } from '../scale-out/redis-connections';
 
 const RUN_ROOM_PREFIX = runRoom('');
@@ -70,7 +70,8 @@ export class NotificationsMetrics {
 
   readonly redisMessagesReceived = new Counter({
     name: 'notifications_redis_messages_received_total',
-    help: 'Pub/sub messages this instance received from Redis (what scale-out costs it)',
+    help: 'Pub/sub messages this instance received from Redis (what scale-out costs it), by channel: a room (user or run) or other (broadcasts, control, heartbeats)',
+    labelNames: ['channel'] as const,
     registers: [this.registry],
   });
 
@@ -99,9 +100,14 @@ export class NotificationsMetrics {
     connections.onRecovered((role) => this.redisReconnects.inc({ role }));
     connections.onCreated((role, client) => {
       if (role !== 'subscriber') return;
-      const count = () => this.redisMessagesReceived.inc();
-      for (const event of ['messageBuffer', 'pmessageBuffer', 'smessageBuffer'])
-        client.on(event, count);
+      const count = (channel: Buffer | string) => {
+        const name = channel.toString();
+        const room = name.includes(`#${userRoom('')}`) || name.includes(`#${RUN_ROOM_PREFIX}`);
+        this.redisMessagesReceived.inc({ channel: room ? 'room' : 'other' });
+      };
+      client.on('messageBuffer', (channel: Buffer) => count(channel));
+      client.on('smessageBuffer', (channel: Buffer) => count(channel));
+      client.on('pmessageBuffer', (_pattern: Buffer, channel: Buffer) => count(channel));
     });
   }
 

@@ -144,10 +144,21 @@ export function resolveOptions(
   }
   const redis = options.redis;
   if (redis) {
-    if (!redis.url && !redis.options) {
+    if (!redis.url && !redis.options && !redis.clusterNodes) {
       throw new NotificationsConfigError(
-        'redis needs a url (e.g. "redis://127.0.0.1:6379") or ioredis options.',
+        'redis needs a url (e.g. "redis://127.0.0.1:6379"), ioredis options, or clusterNodes.',
       );
+    }
+    if (redis.clusterNodes !== undefined) {
+      const nodes: unknown = redis.clusterNodes;
+      const bad = Array.isArray(nodes)
+        ? nodes.find((n) => typeof n !== 'string' || !/^rediss?:\/\//.test(n))
+        : nodes;
+      if (bad !== undefined || (nodes as unknown[]).length === 0) {
+        throw new NotificationsConfigError(
+          `redis.clusterNodes must be a non-empty list of redis:// URLs${bad !== undefined ? `; "${String(bad)}" is not one` : ''}.`,
+        );
+      }
     }
     if (redis.url && !/^rediss?:\/\//.test(redis.url)) {
       throw new NotificationsConfigError(

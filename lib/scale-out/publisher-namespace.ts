@@ -1,4 +1,9 @@
-import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  type BeforeApplicationShutdown,
+  type OnModuleInit,
+} from '@nestjs/common';
 import { createAdapter, createShardedAdapter } from '@socket.io/redis-adapter';
 import { Server, type Namespace } from 'socket.io';
 import { NotificationsConfigError } from '../errors/notifications.error';
@@ -18,7 +23,7 @@ export const PUBLISHER_NAMESPACE_NAME = 'NOTIFICATIONS:PUBLISHER_NAMESPACE';
  * user-control commands reach every instance.
  */
 @Injectable()
-export class PublisherNamespace implements OnModuleInit, OnApplicationShutdown {
+export class PublisherNamespace implements OnModuleInit, BeforeApplicationShutdown {
   private server?: Server;
   private namespace?: Namespace;
 
@@ -51,7 +56,8 @@ export class PublisherNamespace implements OnModuleInit, OnApplicationShutdown {
     this.control.attach(this.namespace);
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  // Before shutdown: the adapter unsubscribes through Redis, which closes at shutdown.
+  async beforeApplicationShutdown(): Promise<void> {
     // Server#close() expects an engine, which a server that never listened does not have.
     await this.namespace?.adapter.close();
   }

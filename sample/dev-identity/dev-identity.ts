@@ -1,6 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { Logger } from '@nestjs/common';
-import { Redis } from 'ioredis';
 import {
   SignJWT,
   calculateJwkThumbprint,
@@ -11,6 +10,7 @@ import {
   type KeyLike,
 } from 'jose';
 import { SigningKeyProvider, type TenantSigningKeys, type TokenVersion } from '../../lib';
+import { sampleRedis } from '../redis-client';
 
 /** Tenant of the development identity (not a real Entra ID tenant). */
 export const DEV_TENANT_ID = '6f1c8e2a-0d5b-4c47-9a3e-000000000de7';
@@ -54,7 +54,7 @@ export class DevIdentity extends SigningKeyProvider {
     const { privateKey } = await generateKeyPair('RS256', { extractable: true });
     let jwk = await exportJWK(privateKey);
     if (redisUrl) {
-      const redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 3 });
+      const redis = sampleRedis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 3 });
       redis.on('error', (error: Error) =>
         new Logger('DevIdentity').warn(`Redis: ${error.message}`),
       );

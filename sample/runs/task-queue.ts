@@ -1,5 +1,6 @@
 import { Logger, type OnApplicationShutdown } from '@nestjs/common';
-import { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
+import { sampleRedis } from '../redis-client';
 
 /** A task handed to the worker. */
 export interface TaskJob {
@@ -16,12 +17,12 @@ const QUEUE_KEY = 'notifications:sample:tasks';
  */
 export class TaskQueue implements OnApplicationShutdown {
   private readonly logger = new Logger('TaskQueue');
-  private readonly redis: Redis;
+  private readonly redis: Redis | Cluster;
   private consuming?: Promise<void>;
   private stopped = false;
 
   constructor(redisUrl: string) {
-    this.redis = new Redis(redisUrl, { connectionName: 'sample:task-queue' });
+    this.redis = sampleRedis(redisUrl, { connectionName: 'sample:task-queue' });
     this.redis.on('error', (error: Error) => this.logger.warn(`Redis: ${error.message}`));
   }
 

@@ -1,0 +1,148 @@
+import type { Socket } from 'socket.io-client';
+import { NotificationsMetrics } from '../lib';
+import type { StatusUpdate, UserNotification } from '../src/protocol/messages';
+import { describeCoreScenarios } from './core-scenarios';
+import { LocalIdentityProvider, randomGuid } from './utils/identity-provider';
+import { startLibraryApp, type LibraryApp } from './utils/library-app';
+import { startRedisCluster, type RedisClusterHandle } from './utils/redis-cluster';
+import { startRedisServer, type RedisServerHandle } from './utils/redis-server';
+import { startSampleInstance, testConfig, type SampleInstance } from './utils/sample-instance';
+import { closeAll, connectClient, emitWithAck, record, waitUntil } from './utils/socket-client';
+
+const runSteps = 3;
+
+/** Two sample instances on the given Redis, Entra ID tokens from a local identity provider. */
+function describeShardedTopology(
+  name: string,
+  redisUrl: () => Promise<{ url: string; stop(): Promise<void> }>,
+) {
+  describe(name, () => {
+    let redis: { url: string; stop(): Promise<void> };
+    let idp: LocalIdentityProvider;
+    let instances: SampleInstance[] = [];
+    const oids = new Map<string, string>();
+
+    beforeAll(async () => {
+      [redis, idp] = await Promise.all([redisUrl(), LocalIdentityProvider.start()]);
+      const config = testConfig({
+        authMode: 'entra',
+        tenants: [idp.tenantId],
+        audiences: [idp.audience],
+        authorityHost: idp.authorityHost,
+        redisUrl: redis.url,
+        redisMode: 'sharded',
+        runSteps,
+      });
+      instances = [await startSampleInstance(config), await startSampleInstance(config)];
+    }, 30_000);
+    afterAll(async () => {
+      await Promise.all(instances.map((i) => i.close()));
+      await Promise.all([redis?.stop(), idp?.stop()]);
+    });
+
+    describeCoreScenarios('core scenarios', () => ({
+      urls: () => [instances[0].url, instances[1].url],
+      runSteps,
+      tokenFor: async (user) => {
+        if (!oids.has(user)) oids.set(user, randomGuid());
+        return { token: await idp.issueToken({ oid: oids.get(user)! }), userId: oids.get(user)! };
+      },
+    }));
+
+    it('publisher-only mode (a worker without a gateway) reaches subscribers in sharded mode', async () => {
+      const target = redis.url.includes(',')
+        ? { clusterNodes: redis.url.split(','), mode: 'sharded' as const }
+        : { url: redis.url, mode: 'sharded' as const };
+      const worker = await startLibraryApp({
+        auth: {
+          tenants: [idp.tenantId],
+          audiences: [idp.audience],
+          authorityHost: idp.authorityHost,
+        },
+        redis: target,
+        gateway: false,
+      } as never);
+      try {
+        const oid = randomGuid();
+        const socket = await connectClient(instances[1].url, await idp.issueToken({ oid }));
+        const updates = record<StatusUpdate>(socket, 'statusUpdate');
+        const notes = record<UserNotification>(socket, 'notification');
+        const run = await worker.notifications.createRun(oid);
+        await emitWithAck(socket, 'subscribeToRun', run.runId);
+        await worker.notifications.publishRunUpdate(run.runId, { status: 'running' });
+        worker.notifications.sendToUser(oid, 'from-worker', {});
+        await waitUntil(socket, () => updates.length === 1 && notes.length === 1);
+        socket.close();
+      } finally {
+        await worker.close();
+      }
+    });
+  });
+}
+
+describeShardedTopology('sharded mode on a single Redis 7', () => startRedisServer());
+
+describeShardedTopology('sharded mode on a 3-node Redis Cluster', async () => {
+  const cluster: RedisClusterHandle = await startRedisCluster(3);
+  return { url: cluster.urls.join(','), stop: () => cluster.stop() };
+});
+
+// What scale-out costs each instance: classic mode delivers every message to every instance,
+// sharded mode (dynamic subscriptions) only to the instances that hold a socket in the room.
+describe('routing: messages each instance receives from Redis, classic vs sharded', () => {
+  let redis: RedisServerHandle;
+  let idp: LocalIdentityProvider;
+  const counts: Record<string, number[]> = {};
+
+  beforeAll(async () => {
+    [redis, idp] = await Promise.all([startRedisServer(), LocalIdentityProvider.start()]);
+  });
+  afterAll(async () => {
+    await Promise.all([redis?.stop(), idp?.stop()]);
+  });
+
+  async function roomMessages(app: LibraryApp): Promise<number> {
+    const metric = await app.app.get(NotificationsMetrics).redisMessagesReceived.get();
+    return metric.values.find((v) => v.labels.channel === 'room')?.value ?? 0;
+  }
+
+  it.each(['classic', 'sharded'] as const)('%s', async (mode) => {
+    const apps = await Promise.all(
+      [0, 1, 2].map(() =>
+        startLibraryApp({
+          auth: {
+            tenants: [idp.tenantId],
+            audiences: [idp.audience],
+            authorityHost: idp.authorityHost,
+          },
+          redis: { url: redis.url, mode, keyPrefix: `routing-${mode}` },
+        }),
+      ),
+    );
+    const sockets: Socket[] = [];
+    try {
+      // One user pinned to each instance.
+      const users = await Promise.all(
+        apps.map(async (app) => {
+          const oid = randomGuid();
+          const socket = await connectClient(app.url, await idp.issueToken({ oid }));
+          sockets.push(socket);
+          return { oid, socket, notes: record<UserNotification>(socket, 'notification') };
+        }),
+      );
+      const before = await Promise.all(apps.map(roomMessages));
+      const perUser = 10;
+      for (let i = 0; i < perUser; i++)
+        for (const u of users) apps[0].notifications.sendToUser(u.oid, 'm', { i });
+      for (const u of users) await waitUntil(u.socket, () => u.notes.length === perUser);
+      const after = await Promise.all(apps.map(roomMessages));
+      counts[mode] = after.map((n, i) => n - before[i]);
+      const total = perUser * users.length;
+      if (mode === 'classic') expect(counts[mode]).toEqual([total, total, total]);
+      else expect(counts[mode]).toEqual([perUser, perUser, perUser]);
+    } finally {
+      closeAll(...sockets);
+      await Promise.all(apps.map((a) => a.close()));
+    }
+  });
+});
