@@ -30,6 +30,7 @@ export {
   NotificationsHealthService,
   type HealthCheckResult,
   type NotificationsHealthReport,
+  type NotificationsHealthIndicatorResult,
 } from './health/notifications-health.service';
 export { NotificationsMetrics, type EmittedKind } from './metrics/notifications-metrics';
 export { TaskGateway } from './gateway/task.gateway';

@@ -1,4 +1,5 @@
 import { Module, type DynamicModule, type Provider } from '@nestjs/common';
+import { TerminusModule } from '@nestjs/terminus';
 import { NotificationsModule, type NotificationsModuleOptions } from '../lib';
 import type { SampleConfig } from './config';
 import { DEV_AUDIENCES, DEV_TENANT_ID, DevIdentity } from './dev-identity/dev-identity';
@@ -58,6 +59,8 @@ export class AppModule {
       module: AppModule,
       imports: [
         SampleCoreModule,
+        // Health failures are answered with 503 and their reasons; no need to log each one.
+        TerminusModule.forRoot({ logger: false }),
         NotificationsModule.forRootAsync({
           imports: [SampleCoreModule],
           inject: config.authMode === 'dev' ? [DevIdentity] : [],

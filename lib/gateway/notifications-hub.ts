@@ -9,6 +9,8 @@ import { NotificationsError } from '../errors/notifications.error';
 @Injectable()
 export class NotificationsHub {
   private current?: Namespace;
+  /** True once the app is shutting down: the instance no longer takes connections. */
+  draining = false;
 
   attach(namespace: Namespace): void {
     this.current = namespace;

@@ -133,6 +133,7 @@ export class TaskGateway
    */
   beforeApplicationShutdown(): void {
     this.draining = true;
+    this.hub.draining = true;
     this.namespace?.local.disconnectSockets(true);
   }
 

@@ -26,6 +26,7 @@ function nodeFromUrl(raw: string): { host: string; port: number; auth: RedisOpti
 export class RedisConnections implements OnApplicationShutdown {
   private readonly logger = new Logger('Notifications:Redis');
   private readonly clients: RedisClient[] = [];
+  private readonly roles = new Map<string, RedisClient>();
   private readonly adaptedServers = new WeakSet<Server>();
   private readonly recoveryListeners: Array<(role: string, downSince: number) => void> = [];
   private readonly creationListeners: Array<(role: string, client: RedisClient) => void> = [];
@@ -83,6 +84,7 @@ export class RedisConnections implements OnApplicationShutdown {
       }
     });
     this.clients.push(client);
+    this.roles.set(role, client);
     this.creationListeners.forEach((listener) => listener(role, client));
     return client;
   }
@@ -93,6 +95,11 @@ export class RedisConnections implements OnApplicationShutdown {
    */
   onRecovered(listener: (role: string, downSince: number) => void): void {
     this.recoveryListeners.push(listener);
+  }
+
+  /** The last connection created with this role (e.g. the adapter's `publisher`, `subscriber`). */
+  get(role: string): RedisClient | undefined {
+    return this.roles.get(role);
   }
 
   /** Calls `listener` for each connection created from now on, with its role. */

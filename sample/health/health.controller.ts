@@ -1,17 +1,24 @@
-import { Controller, Get, Res } from '@nestjs/common';
-import type { Response } from 'express';
+import { Controller, Get } from '@nestjs/common';
+import { HealthCheck, HealthCheckService, type HealthCheckResult } from '@nestjs/terminus';
 import { NotificationsHealthService } from '../../lib';
 
-/** `GET /health`: 200 when ready, 503 while a configured Redis is unreachable; the body names each check. */
+/**
+ * `GET /health` (terminus): 200 when ready; 503 while Redis is unreachable or its pub/sub does not
+ * carry messages, and while the instance drains. The body names each check.
+ */
 @Controller('health')
 export class HealthController {
-  constructor(private readonly health: NotificationsHealthService) {}
+  constructor(
+    private readonly health: HealthCheckService,
+    private readonly notifications: NotificationsHealthService,
+  ) {}
 
   @Get()
-  async check(@Res() res: Response): Promise<void> {
-    const report = await this.health.check();
-    res
-      .status(report.healthy ? 200 : 503)
-      .json({ status: report.healthy ? 'ok' : 'error', checks: report.checks });
+  @HealthCheck()
+  check(): Promise<HealthCheckResult> {
+    return this.health.check([
+      () => this.notifications.indicator('gateway'),
+      () => this.notifications.indicator('redis'),
+    ]);
   }
 }

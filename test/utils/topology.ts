@@ -63,9 +63,9 @@ export async function startTopology(
         for (const [i, instance] of instances.entries()) {
           try {
             const health = (await (await fetch(`${instance.url}/health`)).json()) as {
-              checks: { gateway: { connections?: number } };
+              details: { gateway: { connections?: number } };
             };
-            if ((health.checks.gateway.connections ?? 0) >= count) return i;
+            if ((health.details.gateway.connections ?? 0) >= count) return i;
           } catch {
             // A dead instance holds nothing.
           }
