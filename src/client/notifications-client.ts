@@ -7,9 +7,9 @@ import type {
   SubscribeAck,
   UserNotification,
 } from '../protocol/messages';
-import { TERMINAL_RUN_STATUSES } from '../protocol/messages';
 import { backoffDelay, type BackoffOptions } from './backoff';
-import { RunSequencer } from './run-sequencer';
+import { iterateRun } from './run-iterator';
+import { RunTracker } from './run-tracker';
 
 /** Where the client stands. */
 export type ConnectionState = 'disconnected' | 'connecting' | 'connected' | 'reconnecting';
@@ -49,13 +49,6 @@ export interface NotificationsClientError {
 
 type Handler<T> = (value: T) => void;
 
-interface RunSubscription {
-  sequencer: RunSequencer;
-  handlers: Set<Handler<StatusUpdate>>;
-  gapTimer?: ReturnType<typeof setTimeout>;
-  refetching?: boolean;
-}
-
 // Handshake refusals that a retry with a fresh token can fix, or that are server-side conditions.
 const RETRYABLE = new Set([
   'auth_unavailable',
@@ -73,7 +66,7 @@ const RETRYABLE = new Set([
  */
 export class NotificationsClient {
   private readonly socket: Socket;
-  private readonly runs = new Map<string, RunSubscription>();
+  private readonly runs: RunTracker;
   private readonly updateHandlers = new Set<Handler<StatusUpdate>>();
   private readonly notificationHandlers = new Set<Handler<UserNotification>>();
   private readonly stateHandlers = new Set<Handler<ConnectionState>>();
@@ -85,6 +78,18 @@ export class NotificationsClient {
   private starting?: { resolve: () => void; reject: (error: Error) => void };
 
   constructor(private readonly options: NotificationsClientOptions) {
+    this.runs = new RunTracker({
+      gapTimeoutMs: options.gapTimeoutMs ?? 5000,
+      fetchRun: async (runId) => {
+        const token = await options.accessTokenFactory();
+        return (options.fetchRun ?? this.defaultFetchRun)(runId, token);
+      },
+      onUpdate: (update) => this.updateHandlers.forEach((h) => h(update)),
+      onFetchError: (runId, error) =>
+        this.errorHandlers.forEach((h) =>
+          h({ code: 'fetch_failed', message: error.message, runId }),
+        ),
+    });
     this.socket = io(
       `${options.url.replace(/\/$/, '')}${options.namespace ?? NOTIFICATIONS_NAMESPACE}`,
       {
@@ -109,9 +114,7 @@ export class NotificationsClient {
       this.onConnectError(error),
     );
     this.socket.on('disconnect', (reason) => this.onDisconnect(reason));
-    this.socket.on(ServerEvents.StatusUpdate, (update: StatusUpdate) =>
-      this.onStatusUpdateEvent(update),
-    );
+    this.socket.on(ServerEvents.StatusUpdate, (update: StatusUpdate) => this.runs.accept(update));
     this.socket.on(ServerEvents.Notification, (n: UserNotification) =>
       this.notificationHandlers.forEach((h) => h(n)),
     );
@@ -138,7 +141,7 @@ export class NotificationsClient {
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.reconnectTimer);
-    for (const run of this.runs.values()) clearTimeout(run.gapTimer);
+    this.runs.pause();
     this.socket.disconnect();
     this.setState('disconnected');
   }
@@ -153,13 +156,7 @@ export class NotificationsClient {
     handler: Handler<StatusUpdate>,
     options: { afterSeq?: number } = {},
   ): Promise<() => Promise<void>> {
-    let run = this.runs.get(runId);
-    const isNew = !run;
-    if (!run) {
-      run = { sequencer: new RunSequencer(options.afterSeq ?? 0), handlers: new Set() };
-      this.runs.set(runId, run);
-    }
-    run.handlers.add(handler);
+    const isNew = this.runs.add(runId, handler, options.afterSeq ?? 0);
     if (isNew && this.socket.connected) {
       const error = await this.sendSubscribe(runId);
       if (error) {
@@ -168,15 +165,12 @@ export class NotificationsClient {
       }
     }
     return async () => {
-      run!.handlers.delete(handler);
-      if (run!.handlers.size === 0) await this.unsubscribeFromRun(runId);
+      if (this.runs.removeHandler(runId, handler)) await this.unsubscribeFromRun(runId);
     };
   }
 
   /** Stops receiving a run's updates. */
   async unsubscribeFromRun(runId: string): Promise<void> {
-    const run = this.runs.get(runId);
-    if (run) clearTimeout(run.gapTimer);
     this.runs.delete(runId);
     if (this.socket.connected) {
       await this.socket
@@ -190,33 +184,8 @@ export class NotificationsClient {
    * A run's updates as an async iterator, in seq order, ending after a terminal status
    * (`completed`, `failed`, `cancelled`). Breaking out of the loop unsubscribes.
    */
-  async *runUpdates(
-    runId: string,
-    options: { afterSeq?: number } = {},
-  ): AsyncGenerator<StatusUpdate> {
-    const queue: StatusUpdate[] = [];
-    let wake: (() => void) | undefined;
-    const unsubscribe = await this.subscribeToRun(
-      runId,
-      (update) => {
-        queue.push(update);
-        wake?.();
-      },
-      options,
-    );
-    try {
-      for (;;) {
-        while (queue.length > 0) {
-          const update = queue.shift()!;
-          yield update;
-          if (TERMINAL_RUN_STATUSES.includes(update.status)) return;
-        }
-        await new Promise<void>((resolve) => (wake = resolve));
-        wake = undefined;
-      }
-    } finally {
-      await unsubscribe();
-    }
+  runUpdates(runId: string, options: { afterSeq?: number } = {}): AsyncGenerator<StatusUpdate> {
+    return iterateRun((handler) => this.subscribeToRun(runId, handler, options));
   }
 
   /** Every run's updates (once each, in order per run). Returns a function that removes the handler. */
@@ -255,7 +224,7 @@ export class NotificationsClient {
     this.setState('connected');
     this.starting?.resolve();
     this.starting = undefined;
-    for (const runId of this.runs.keys()) void this.resubscribe(runId);
+    for (const runId of this.runs.ids()) void this.resubscribe(runId);
   }
 
   private onConnectError(error: Error & { data?: { code?: string } }): void {
@@ -297,67 +266,19 @@ export class NotificationsClient {
 
   /** Sends `subscribeToRun` from the last seq seen; returns the error, if any. */
   private async sendSubscribe(runId: string): Promise<NotificationsClientError | undefined> {
-    const run = this.runs.get(runId);
-    if (!run) return undefined;
+    if (!this.runs.has(runId)) return undefined;
     let ack: SubscribeAck | ErrorAck;
     try {
       ack = await this.socket
         .timeout(this.options.ackTimeoutMs ?? 10_000)
-        .emitWithAck(ClientEvents.SubscribeToRun, { runId, afterSeq: run.sequencer.lastSeq });
+        .emitWithAck(ClientEvents.SubscribeToRun, { runId, afterSeq: this.runs.lastSeq(runId) });
     } catch {
       // Disconnected meanwhile: the next connect re-subscribes.
       return { code: 'timeout', message: 'No acknowledgement.' };
     }
     if (!ack.ok) return { code: ack.error.code, message: ack.error.message };
-    // Replayed updates arrived before the ack. Anything still missing is either in flight or lost
-    // from the log (gap): refetch now for a gap, after the gap timeout otherwise.
-    if (ack.gap) void this.refetch(runId);
-    else if (ack.lastSeq > run.sequencer.lastSeq) this.armGapTimer(runId, run);
+    this.runs.acknowledged(runId, ack);
     return undefined;
-  }
-
-  private onStatusUpdateEvent(update: StatusUpdate): void {
-    const run = this.runs.get(update?.runId);
-    if (!run) return;
-    this.deliver(run, run.sequencer.accept(update));
-    if (run.sequencer.hasGap) this.armGapTimer(update.runId, run);
-    else {
-      clearTimeout(run.gapTimer);
-      run.gapTimer = undefined;
-    }
-  }
-
-  private deliver(run: RunSubscription, updates: StatusUpdate[]): void {
-    for (const update of updates) {
-      run.handlers.forEach((h) => h(update));
-      this.updateHandlers.forEach((h) => h(update));
-    }
-  }
-
-  private armGapTimer(runId: string, run: RunSubscription): void {
-    if (run.gapTimer) return;
-    run.gapTimer = setTimeout(() => {
-      run.gapTimer = undefined;
-      void this.refetch(runId);
-    }, this.options.gapTimeoutMs ?? 5000);
-  }
-
-  private async refetch(runId: string): Promise<void> {
-    const run = this.runs.get(runId);
-    if (!run || run.refetching) return;
-    run.refetching = true;
-    try {
-      const token = await this.options.accessTokenFactory();
-      const snapshot = await (this.options.fetchRun ?? this.defaultFetchRun)(runId, token);
-      if (this.runs.get(runId) === run)
-        this.deliver(run, run.sequencer.acceptSnapshot(snapshot.updates, snapshot.lastSeq));
-    } catch (error) {
-      this.errorHandlers.forEach((h) =>
-        h({ code: 'fetch_failed', message: (error as Error).message, runId }),
-      );
-    } finally {
-      run.refetching = false;
-    }
   }
 
   private readonly defaultFetchRun = async (runId: string, token: string): Promise<RunSnapshot> => {

@@ -1,0 +1,133 @@
+import type { RunSnapshot, StatusUpdate, SubscribeAck } from '../protocol/messages';
+import { RunSequencer } from './run-sequencer';
+
+type Handler<T> = (value: T) => void;
+
+interface TrackedRun {
+  sequencer: RunSequencer;
+  handlers: Set<Handler<StatusUpdate>>;
+  gapTimer?: ReturnType<typeof setTimeout>;
+  refetching?: boolean;
+}
+
+/** What {@link RunTracker} needs from its client. */
+export interface RunTrackerOptions {
+  /** Every update released, after the run's own handlers. */
+  onUpdate: Handler<StatusUpdate>;
+  /** A refetch failed. */
+  onFetchError: (runId: string, error: Error) => void;
+  /** The run's state over HTTP, for a gap. */
+  fetchRun: (runId: string) => Promise<RunSnapshot>;
+  gapTimeoutMs: number;
+}
+
+/**
+ * The client's runs: per run a sequencer (each update once, in seq order) and its handlers. A hole
+ * that does not fill within the gap timeout, or that the server reports (`gap` in the ack), is
+ * filled from the run's state over HTTP.
+ */
+export class RunTracker {
+  private readonly runs = new Map<string, TrackedRun>();
+
+  constructor(private readonly options: RunTrackerOptions) {}
+
+  /** Run ids being followed. */
+  ids(): string[] {
+    return [...this.runs.keys()];
+  }
+
+  has(runId: string): boolean {
+    return this.runs.has(runId);
+  }
+
+  /** The last seq released for a run: where a (re-)subscription resumes. */
+  lastSeq(runId: string): number {
+    return this.runs.get(runId)?.sequencer.lastSeq ?? 0;
+  }
+
+  /** Adds a handler; returns true when the run was not followed yet. */
+  add(runId: string, handler: Handler<StatusUpdate>, afterSeq: number): boolean {
+    let run = this.runs.get(runId);
+    const isNew = !run;
+    if (!run) {
+      run = { sequencer: new RunSequencer(afterSeq), handlers: new Set() };
+      this.runs.set(runId, run);
+    }
+    run.handlers.add(handler);
+    return isNew;
+  }
+
+  /** Removes a handler; returns true when the run has none left. */
+  removeHandler(runId: string, handler: Handler<StatusUpdate>): boolean {
+    const run = this.runs.get(runId);
+    run?.handlers.delete(handler);
+    return !run || run.handlers.size === 0;
+  }
+
+  delete(runId: string): void {
+    clearTimeout(this.runs.get(runId)?.gapTimer);
+    this.runs.delete(runId);
+  }
+
+  /** Stops every gap timer (the client is stopping). */
+  pause(): void {
+    for (const run of this.runs.values()) {
+      clearTimeout(run.gapTimer);
+      run.gapTimer = undefined;
+    }
+  }
+
+  /** An update from the wire. */
+  accept(update: StatusUpdate): void {
+    const run = this.runs.get(update?.runId);
+    if (!run) return;
+    this.deliver(run, run.sequencer.accept(update));
+    if (run.sequencer.hasGap) this.armGapTimer(update.runId, run);
+    else {
+      clearTimeout(run.gapTimer);
+      run.gapTimer = undefined;
+    }
+  }
+
+  /**
+   * A successful subscribe ack. Replayed updates arrived before it; anything still missing is in
+   * flight or gone from the log: refetch at once for a gap, after the gap timeout otherwise.
+   */
+  acknowledged(runId: string, ack: SubscribeAck): void {
+    const run = this.runs.get(runId);
+    if (!run) return;
+    if (ack.gap) void this.refetch(runId);
+    else if (ack.lastSeq > run.sequencer.lastSeq) this.armGapTimer(runId, run);
+  }
+
+  private deliver(run: TrackedRun, updates: StatusUpdate[]): void {
+    for (const update of updates) {
+      run.handlers.forEach((h) => h(update));
+      this.options.onUpdate(update);
+    }
+  }
+
+  private armGapTimer(runId: string, run: TrackedRun): void {
+    if (run.gapTimer) return;
+    run.gapTimer = setTimeout(() => {
+      run.gapTimer = undefined;
+      void this.refetch(runId);
+    }, this.options.gapTimeoutMs);
+  }
+
+  private async refetch(runId: string): Promise<void> {
+    const run = this.runs.get(runId);
+    if (!run || run.refetching) return;
+    run.refetching = true;
+    try {
+      const snapshot = await this.options.fetchRun(runId);
+      if (this.runs.get(runId) === run) {
+        this.deliver(run, run.sequencer.acceptSnapshot(snapshot.updates, snapshot.lastSeq));
+      }
+    } catch (error) {
+      this.options.onFetchError(runId, error as Error);
+    } finally {
+      run.refetching = false;
+    }
+  }
+}
