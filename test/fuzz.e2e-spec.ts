@@ -1,37 +1,23 @@
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
+/**
+ * The fuzz suite: attackers send malformed messages (test/utils/fuzz-payloads.ts, picked by
+ * test/fuzz/fuzz-generator.ts) through the harness of test/fuzz/fuzz-harness.ts, while a
+ * well-behaved client follows its run; every ack must have the shape of test/fuzz/ack-shape.ts.
+ */
 import type { Socket } from 'socket.io-client';
 import { ExpirySchedule } from '../lib/gateway/expiry-schedule';
 import { NotificationsHub } from '../lib/gateway/notifications-hub';
 import type { StatusUpdate } from '../src/protocol/messages';
-import {
-  FuzzGenerator,
-  KNOWN_EVENTS,
-  ackProblem,
-  seededRandom,
-  type FuzzMessage,
-  type KnownEvent,
-} from './utils/fuzz-payloads';
-import { LocalIdentityProvider, randomGuid, unsignedToken } from './utils/identity-provider';
-import { startLibraryApp, type LibraryApp } from './utils/library-app';
+import { FuzzHarness, newStats } from './fuzz/fuzz-harness';
+import { createAttacker, issueForeignTokens, startFuzzApp } from './fuzz/fuzz-setup';
+import { mb, settledHeapUsed } from './fuzz/heap';
+import { delay, eventually } from './fuzz/wait';
+import { LocalIdentityProvider, randomGuid } from './utils/identity-provider';
+import type { LibraryApp } from './utils/library-app';
 import { closeAll, connectClient, emitWithAck, record, waitUntil } from './utils/socket-client';
-
-// A real, full garbage collection in this process, where the server runs too: heap figures taken
-// right after it hold only what is reachable, so a before/after difference is retained memory.
-setFlagsFromString('--expose_gc');
-const gc = runInNewContext('gc') as () => void;
 
 const TOTAL_MESSAGES = 10_000;
 const WARM_UP_MESSAGES = 800;
 const ATTACKERS = 4;
-/** Messages an attacker sends before awaiting the acks among them: backpressure. */
-const BATCH = 40;
-/** Chance that a batch carries one message above the 64 KiB limit (about 15 per run). */
-const OVERSIZED_PER_BATCH = 0.06;
-const ACK_TIMEOUT_MS = 5_000;
-/** The fuzz stops early past this, or after this many problems, so a broken server fails fast. */
-const FUZZ_DEADLINE_MS = 40_000;
-const MAX_PROBLEMS = 50;
 const PUBLISH_EVERY_MS = 20;
 /**
  * Retained-heap budget. Measured after the warm-up, the heap grows by about 2 MB whatever the
@@ -46,92 +32,13 @@ const PUBLISH_EVERY_MS = 20;
 const MAX_HEAP_GROWTH_BYTES = 10 * 1024 * 1024;
 const SEED = Number(process.env.FUZZ_SEED ?? Date.now() % 2 ** 31);
 
-interface Attacker {
-  index: number;
-  oid: string;
-  token: string;
-  transport: 'websocket' | 'polling';
-  socket: Socket;
-  generator: FuzzGenerator;
-  random: () => number;
-}
-
-/** What the attackers saw, aggregated. */
-interface FuzzStats {
-  sent: number;
-  withAck: number;
-  acked: number;
-  /** Acks that never came because the attacker's own oversized message closed the connection. */
-  lostToDisconnect: number;
-  oversized: number;
-  disconnects: number;
-  disconnectReasons: Record<string, number>;
-  /** Disconnects with no oversized message in flight: a malformed message closed a connection. */
-  unexpectedDisconnects: string[];
-  codes: Record<string, number>;
-  kinds: Record<string, number>;
-  /** Acks of the wrong shape, timed-out acks, acks to unknown events. */
-  problems: string[];
-  /** statusUpdates an attacker received (none of its own runs is ever published to). */
-  leakedUpdates: number;
-}
-
-function newStats(): FuzzStats {
-  return {
-    sent: 0,
-    withAck: 0,
-    acked: 0,
-    lostToDisconnect: 0,
-    oversized: 0,
-    disconnects: 0,
-    disconnectReasons: {},
-    unexpectedDisconnects: [],
-    codes: {},
-    kinds: {},
-    problems: [],
-    leakedUpdates: 0,
-  };
-}
-
-const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-/** Heap in use after full collections; the least of a few readings, taken the same way each time. */
-async function settledHeapUsed(): Promise<number> {
-  let least = Infinity;
-  for (let i = 0; i < 5; i++) {
-    gc();
-    // A turn of the event loop lets weak callbacks and finalizers of one collection run, so that
-    // the next collection can free what they released.
-    await new Promise((resolve) => setImmediate(resolve));
-    least = Math.min(least, process.memoryUsage().heapUsed);
-  }
-  return least;
-}
-
-/** Polls server-side state (there is no client event for it) until it holds or time runs out. */
-async function eventually(
-  what: () => string,
-  predicate: () => boolean | Promise<boolean>,
-  timeoutMs = 5_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await predicate())) {
-    if (Date.now() > deadline) throw new Error(`not met in ${timeoutMs} ms: ${what()}`);
-    await delay(10);
-  }
-}
-
-const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(2)} MB`;
-
 describe('fuzz: 10,000 malformed messages from 4 attackers while a client follows its run', () => {
   let idp: LocalIdentityProvider;
   let lib: LibraryApp;
   let hub: NotificationsHub;
   let expiry: ExpirySchedule;
-  const attackers: Attacker[] = [];
-  let stats = newStats();
-  /** Set while an attacker has an oversized message in flight, so its disconnect is expected. */
-  const oversizedInFlight = new Set<number>();
+  const harness = new FuzzHarness(() => lib.url);
+  const { attackers } = harness;
 
   let victim: { oid: string; socket: Socket; runId: string };
   let heapBefore = 0;
@@ -140,18 +47,7 @@ describe('fuzz: 10,000 malformed messages from 4 attackers while a client follow
 
   beforeAll(async () => {
     idp = await LocalIdentityProvider.start();
-    lib = await startLibraryApp({
-      auth: {
-        tenants: [idp.tenantId],
-        audiences: [idp.audience],
-        authorityHost: idp.authorityHost,
-      },
-      // The message size limit stays at its default (64 KiB): that is what the oversized messages
-      // test. The subscribe rate limit is lifted so that every malformed subscribe reaches the run
-      // store and the access policy instead of stopping at `rate_limited` (the rate limiter has
-      // its own test in gateway.e2e-spec.ts).
-      limits: { subscribesPerSecond: 1_000_000 },
-    });
+    lib = await startFuzzApp(idp);
     hub = lib.app.get(NotificationsHub);
     expiry = lib.app.get(ExpirySchedule);
 
@@ -169,46 +65,29 @@ describe('fuzz: 10,000 malformed messages from 4 attackers while a client follow
         Promise.all([1, 2, 3].map(() => lib.notifications.createRun(oid).then((r) => r.runId))),
       ),
     );
-    const foreignTokens = [
-      victimToken,
-      await idp.issueToken({ oid: randomGuid() }),
-      await idp.issueToken({ oid: attackerOids[0], expiresInSeconds: -600 }),
-      await idp.issueToken({ oid: attackerOids[0], tid: randomGuid() }),
-      await idp.issueToken({ oid: attackerOids[0], claims: { aud: 'api://another-api' } }),
-      await idp.issueToken({ oid: attackerOids[0], header: { kid: 'no-such-key' } }),
-      await idp.issueToken({ claims: { oid: 'not-a-guid' } }),
-      unsignedToken({ alg: 'none', typ: 'JWT' }, { oid: attackerOids[0], tid: idp.tenantId }),
-    ];
+    const foreignTokens = await issueForeignTokens(idp, victimToken, attackerOids[0]);
 
     for (let index = 0; index < ATTACKERS; index++) {
       const oid = attackerOids[index];
       const token = await idp.issueToken({ oid });
-      const random = seededRandom(SEED + index);
-      // One attacker on long-polling: its messages take the HTTP path and its size limit.
-      const polling = index === ATTACKERS - 1;
-      const attacker: Attacker = {
+      const attacker = createAttacker({
         index,
         oid,
         token,
-        transport: polling ? 'polling' : 'websocket',
-        socket: undefined as unknown as Socket,
-        random,
-        generator: new FuzzGenerator(random, {
-          ownToken: token,
-          ownRunIds: runsOf[index],
-          foreignTokens,
-          foreignRunIds: [runId, ...runsOf.filter((_, i) => i !== index).flat()],
-          polling,
-        }),
-      };
-      await connectAttacker(attacker);
-      attackers.push(attacker);
+        seed: SEED + index,
+        // One attacker on long-polling: its messages take the HTTP path and its size limit.
+        polling: index === ATTACKERS - 1,
+        ownRunIds: runsOf[index],
+        foreignTokens,
+        foreignRunIds: [runId, ...runsOf.filter((_, i) => i !== index).flat()],
+      });
+      await harness.add(attacker);
     }
 
     // Warm-up: the same traffic on a small scale, so that lazily created state (compiled code,
     // socket.io and ws buffers, the key cache of the token verifier) exists before the baseline.
-    await fuzz(WARM_UP_MESSAGES);
-    stats = newStats();
+    await harness.fuzz(WARM_UP_MESSAGES);
+    harness.stats = newStats();
     heapBefore = await settledHeapUsed();
   });
 
@@ -223,111 +102,6 @@ describe('fuzz: 10,000 malformed messages from 4 attackers while a client follow
     await lib?.close();
     await idp?.stop();
   });
-
-  async function connectAttacker(attacker: Attacker): Promise<void> {
-    const socket = await connectClient(lib.url, attacker.token, {
-      transports: [attacker.transport],
-    });
-    socket.on('statusUpdate', () => stats.leakedUpdates++);
-    socket.on('disconnect', (reason: string) => {
-      stats.disconnects++;
-      stats.disconnectReasons[reason] = (stats.disconnectReasons[reason] ?? 0) + 1;
-      if (!oversizedInFlight.has(attacker.index)) {
-        stats.unexpectedDisconnects.push(`attacker ${attacker.index}: ${reason}`);
-      }
-    });
-    attacker.socket = socket;
-  }
-
-  /** Sends one message; resolves once its ack (if awaited) has come or can no longer come. */
-  function send(attacker: Attacker, message: FuzzMessage): Promise<void> | undefined {
-    const { socket } = attacker;
-    const emit = socket.emit.bind(socket) as (event: unknown, ...args: unknown[]) => void;
-    stats.sent++;
-    stats.kinds[message.kind] = (stats.kinds[message.kind] ?? 0) + 1;
-    if (!message.ack) {
-      emit(message.event, ...message.args);
-      return undefined;
-    }
-    stats.withAck++;
-    if (!KNOWN_EVENTS.includes(message.event as KnownEvent)) {
-      // No handler, so no ack is due: one that came anyway would be a server bug. Not awaited.
-      emit(message.event, ...message.args, (...reply: unknown[]) =>
-        stats.problems.push(
-          `unknown event ${String(message.event)} acked ${JSON.stringify(reply)}`,
-        ),
-      );
-      return undefined;
-    }
-    const event = message.event as KnownEvent;
-    return new Promise((resolve) => {
-      const timed = socket.timeout(ACK_TIMEOUT_MS) as unknown as {
-        emit(event: unknown, ...args: unknown[]): void;
-      };
-      timed.emit(event, ...message.args, (error: Error | null, ack: unknown) => {
-        if (error) {
-          if (error.message === 'socket has been disconnected') stats.lostToDisconnect++;
-          else stats.problems.push(`${event} (${message.kind}) not acked: ${error.message}`);
-        } else {
-          stats.acked++;
-          const a = ack as { ok?: boolean; error?: { code?: string } };
-          const code = a?.ok === true ? `${event}:ok` : `${event}:${a?.error?.code}`;
-          stats.codes[code] = (stats.codes[code] ?? 0) + 1;
-          const problem = ackProblem(event, ack);
-          if (problem) stats.problems.push(`${problem} (${message.kind})`);
-        }
-        resolve();
-      });
-    });
-  }
-
-  /** One attacker's share: batches of messages, each batch's acks awaited before the next. */
-  async function attack(
-    attacker: Attacker,
-    budget: { remaining: number; deadline: number },
-  ): Promise<void> {
-    while (
-      budget.remaining > 0 &&
-      Date.now() < budget.deadline &&
-      stats.problems.length < MAX_PROBLEMS
-    ) {
-      const size = Math.min(BATCH, budget.remaining);
-      budget.remaining -= size;
-      // Oversized messages go over WebSocket only. Over long-polling the server answers 413 and
-      // closes, and when no GET is pending at that moment engine.io 6.6 closes the transport
-      // through a 30 s timer that nothing cancels: it would outlive the suite (an open handle).
-      const oversizedAt =
-        attacker.transport === 'websocket' && attacker.random() < OVERSIZED_PER_BATCH
-          ? Math.floor(attacker.random() * size)
-          : -1;
-      const pending: Array<Promise<void>> = [];
-      for (let i = 0; i < size; i++) {
-        let message: FuzzMessage;
-        if (i === oversizedAt) {
-          message = attacker.generator.oversized();
-          stats.oversized++;
-          oversizedInFlight.add(attacker.index);
-        } else {
-          message = attacker.generator.next();
-        }
-        const acked = send(attacker, message);
-        if (acked) pending.push(acked);
-      }
-      // The oversized message carries an ack: it settles when the server closes the connection
-      // (or times out, recorded as a problem, if the server let it through).
-      await Promise.all(pending);
-      if (!attacker.socket.connected) {
-        attacker.socket.close();
-        await connectAttacker(attacker);
-      }
-      oversizedInFlight.delete(attacker.index);
-    }
-  }
-
-  async function fuzz(total: number): Promise<void> {
-    const budget = { remaining: total, deadline: Date.now() + FUZZ_DEADLINE_MS };
-    await Promise.all(attackers.map((attacker) => attack(attacker, budget)));
-  }
 
   it('every update reaches the well-behaved client in order, and every ack has the documented shape', async () => {
     const received = record<StatusUpdate>(victim.socket, 'statusUpdate');
@@ -358,7 +132,7 @@ describe('fuzz: 10,000 malformed messages from 4 attackers while a client follow
     })();
 
     const started = Date.now();
-    await fuzz(TOTAL_MESSAGES);
+    await harness.fuzz(TOTAL_MESSAGES);
     const fuzzMs = Date.now() - started;
     publishing = false;
     await publisher;
@@ -378,6 +152,7 @@ describe('fuzz: 10,000 malformed messages from 4 attackers while a client follow
     expect(maxGapMs).toBeLessThan(2_000);
 
     // The attackers: all 10,000 sent, every ack of the documented shape, nothing leaked.
+    const { stats } = harness;
     expect(stats.sent).toBe(TOTAL_MESSAGES);
     expect(stats.problems).toEqual([]);
     expect(stats.leakedUpdates).toBe(0);
