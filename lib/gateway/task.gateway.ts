@@ -241,6 +241,8 @@ export class TaskGateway
   ): Promise<RefreshTokenAck | ErrorAck> {
     const token = parseTokenArg(body);
     if (!token) return errorAck('token_invalid', 'Expected {token}.');
+    // Each refresh costs a signature check: it shares the subscribe budget of the connection.
+    if (!socket.data.bucket.take()) return errorAck('rate_limited', 'Too many requests; slow down.');
     let user: AuthenticatedUser;
     try {
       user = await this.authenticator.authenticate(token.replace(/^Bearer +/i, ''));

@@ -22,7 +22,8 @@ const DOCUMENTED_CODES: Record<KnownEvent, readonly string[]> = {
     'token_expired',
     'user_mismatch',
   ],
-  refreshToken: ['token_invalid', 'token_expired', 'user_mismatch'],
+  // rate_limited: each refresh costs a signature check, so it shares the subscribe budget.
+  refreshToken: ['token_invalid', 'token_expired', 'user_mismatch', 'rate_limited'],
 };
 
 const ISO_MS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
