@@ -124,7 +124,7 @@ describe('operations: health, metrics', () => {
   it('readiness: /health answers 503 while the instance drains', async () => {
     const socket = await connectClient(instance.url, await idp.issueToken());
     const closed = new Promise((resolve) => socket.once('disconnect', resolve));
-    instance.app.get(TaskGateway).beforeApplicationShutdown();
+    instance.app.get(TaskGateway).onModuleDestroy();
     await closed;
     const res = await http<Health>(`${instance.url}/health`);
     expect(res.status).toBe(503);

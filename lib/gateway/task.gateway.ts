@@ -1,9 +1,4 @@
-import {
-  Inject,
-  Logger,
-  type BeforeApplicationShutdown,
-  type OnApplicationBootstrap,
-} from '@nestjs/common';
+import { Inject, Logger, type OnModuleDestroy, type OnApplicationBootstrap } from '@nestjs/common';
 import {
   ConnectedSocket,
   MessageBody,
@@ -75,7 +70,7 @@ export class TaskGateway
     OnGatewayConnection<Socket>,
     OnGatewayDisconnect<Socket>,
     OnApplicationBootstrap,
-    BeforeApplicationShutdown
+    OnModuleDestroy
 {
   protected readonly logger = new Logger('Notifications:TaskGateway');
   private namespace?: Namespace;
@@ -130,8 +125,10 @@ export class TaskGateway
   /**
    * Drain: refuse new connections and close this instance's own, so that clients reconnect to
    * another instance while the app finishes its in-flight work. Redis stays open until shutdown.
+   * Done at module destroy, the first shutdown phase, so that it precedes the app's own waits for
+   * in-flight work (typically in `beforeApplicationShutdown`).
    */
-  beforeApplicationShutdown(): void {
+  onModuleDestroy(): void {
     this.draining = true;
     this.hub.draining = true;
     this.namespace?.local.disconnectSockets(true);
@@ -242,7 +239,8 @@ export class TaskGateway
     const token = parseTokenArg(body);
     if (!token) return errorAck('token_invalid', 'Expected {token}.');
     // Each refresh costs a signature check: it shares the subscribe budget of the connection.
-    if (!socket.data.bucket.take()) return errorAck('rate_limited', 'Too many requests; slow down.');
+    if (!socket.data.bucket.take())
+      return errorAck('rate_limited', 'Too many requests; slow down.');
     let user: AuthenticatedUser;
     try {
       user = await this.authenticator.authenticate(token.replace(/^Bearer +/i, ''));

@@ -57,8 +57,8 @@ export class RedisConnections implements OnApplicationShutdown {
         {
           // Without it, SSUBSCRIBE through the cluster client fails with "Too many Cluster redirections".
           shardedSubscribers: redis.mode === 'sharded',
-          redisOptions: { ...nodes[0].auth, ...settings },
           ...redis.clusterOptions,
+          redisOptions: { ...nodes[0].auth, ...settings, ...redis.clusterOptions?.redisOptions },
         },
       );
     } else {
