@@ -92,10 +92,19 @@ describe('operations: health, metrics', () => {
     });
     await emitWithAck(socket, 'subscribeToRun', { runId: body.runId, afterSeq: 0 });
     await emitWithAck(socket, 'subscribeToRun', 'no-such-run');
-    // The notification is published after the last update, on the same Redis connection: once it is
-    // here, all seven messages have made the round trip through Redis.
     await waitUntil(socket, () => notes.length === 1);
-    const after = parsePrometheus((await http<string>(`${instance.url}/metrics`)).body);
+    // The adapter emits to local sockets at once and publishes to Redis for the other instances:
+    // its own copies come back through the subscriber a moment later, with no event to wait on.
+    const roomMessages = 'notifications_redis_messages_received_total{channel="room"}';
+    let after = parsePrometheus((await http<string>(`${instance.url}/metrics`)).body);
+    for (
+      let i = 0;
+      i < 50 && (after.get(roomMessages) ?? 0) - (before.get(roomMessages) ?? 0) < 7;
+      i++
+    ) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      after = parsePrometheus((await http<string>(`${instance.url}/metrics`)).body);
+    }
     const delta = (name: string) => (after.get(name) ?? 0) - (before.get(name) ?? 0);
 
     expect(delta('notifications_handshakes_total{outcome="accepted",code=""}')).toBe(1);
