@@ -3,6 +3,16 @@ import { NOTIFICATIONS_RESOLVED_OPTIONS } from '../notifications.constants';
 import type { ResolvedNotificationsOptions } from '../options/resolved-options';
 import { PresenceStore } from './presence.store';
 
+// Each connection is refreshed once per heartbeat interval, one slice of them per tick.
+const HEARTBEAT_SLICES = 10;
+
+/** A connection's slice, stable for its life (an index in the map would shift as others leave). */
+function sliceOf(connectionId: string): number {
+  let sum = 0;
+  for (let i = 0; i < connectionId.length; i++) sum += connectionId.charCodeAt(i);
+  return sum % HEARTBEAT_SLICES;
+}
+
 /**
  * This instance's side of presence: admits connections within the per-user limit, keeps the
  * ones it holds alive with one shared heartbeat, and answers who is online across all instances.
@@ -12,6 +22,7 @@ export class PresenceService implements OnModuleDestroy {
   private readonly logger = new Logger('Notifications:Presence');
   private readonly local = new Map<string, string>();
   private timer?: NodeJS.Timeout;
+  private slice = 0;
   private readonly maxPerUser: number;
 
   constructor(
@@ -41,9 +52,11 @@ export class PresenceService implements OnModuleDestroy {
   track(userId: string, connectionId: string): void {
     this.local.set(connectionId, userId);
     if (!this.timer) {
+      // The heartbeat is spread over the interval, a slice per tick, rather than refreshing every
+      // connection at once: thousands of commands in one burst stall the event loop and Redis.
       this.timer = setInterval(
         () => void this.beat(),
-        this.options.presence.heartbeatSeconds * 1000,
+        (this.options.presence.heartbeatSeconds * 1000) / HEARTBEAT_SLICES,
       );
       this.timer.unref();
     }
@@ -69,10 +82,14 @@ export class PresenceService implements OnModuleDestroy {
   }
 
   private async beat(): Promise<void> {
+    const slice = this.slice++ % HEARTBEAT_SLICES;
+    const due: Array<[string, string]> = [];
+    for (const [connectionId, userId] of this.local) {
+      if (sliceOf(connectionId) === slice) due.push([userId, connectionId]);
+    }
+    if (due.length === 0) return;
     try {
-      await this.store.heartbeat(
-        [...this.local].map(([connectionId, userId]) => [userId, connectionId]),
-      );
+      await this.store.heartbeat(due);
     } catch (error) {
       this.logger.warn(`Presence heartbeat failed: ${(error as Error).message}`);
     }
