@@ -48,6 +48,9 @@ export function createHandshakeAuthMiddleware(
         const refusal = options.admit ? await options.admit(user, socket) : undefined;
         if (refusal) return refuse(refusal);
         (socket.data as NotificationsSocketData).user = user;
+        // The raw token is not needed once verified: keep no copy of it per connection.
+        const auth = socket.handshake.auth as { token?: unknown } | undefined;
+        if (auth && typeof auth === 'object') delete auth.token;
         next();
       },
       (error: unknown) => {

@@ -4,7 +4,7 @@ import type { ResolvedNotificationsOptions } from '../options/resolved-options';
 import { PresenceStore } from './presence.store';
 
 // Each connection is refreshed once per heartbeat interval, one slice of them per tick.
-const HEARTBEAT_SLICES = 10;
+const HEARTBEAT_SLICES = 40;
 
 /** A connection's slice, stable for its life (an index in the map would shift as others leave). */
 function sliceOf(connectionId: string): number {
