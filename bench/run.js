@@ -271,7 +271,7 @@ async function main() {
   log(report.details(results, config.variants, order));
   log('');
   log(
-    `targets (DESIGN.md "Performance")${config.mode === 'quick' ? ' — quick mode: indicative only, timing never fails it' : ''}:`,
+    `performance targets${config.mode === 'quick' ? ' — quick mode: indicative only, timing never fails it' : ''}:`,
   );
   for (const t of targets)
     log(`  [${t.holds === null ? 'n/a  ' : t.holds ? 'holds' : 'FAILS'}] ${t.name}: ${t.detail}`);

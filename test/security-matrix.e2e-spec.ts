@@ -1,5 +1,5 @@
 /**
- * The token-validation matrix (DESIGN.md "Security rules", PROTOCOL.md §3 and §4): every refused
+ * The token-validation matrix (docs/SECURITY.md, docs/PROTOCOL.md §3 and §4): every refused
  * input is checked on BOTH channels that share the verifier, the real socket.io handshake
  * (`connect_error` "unauthorized" + `data.code`) and the HTTP guard (401 + `error`, 503 for
  * auth_unavailable). Accepted inputs are the controls that keep each refusal meaningful.

@@ -218,7 +218,7 @@ function details(results, variants, order) {
   return lines.join('\n');
 }
 
-/** DESIGN.md's targets, checked on the aggregated results (full mode figures are the reference). */
+/** The performance targets (docs/BENCHMARKS.md), checked on the aggregated results (full mode figures are the reference). */
 function checkTargets(results, config) {
   const lib = results.library || {};
   const sharded = results['library-sharded'] || {};
