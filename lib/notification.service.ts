@@ -94,7 +94,13 @@ export class NotificationService {
   ): Promise<(RunSnapshot & { ownerId: string; createdAt: string }) | null> {
     if (!isValidRunId(runId)) return null;
     const run = await this.runs.getRun(runId);
-    if (!run) return null;
+    return run ? this.snapshot(run) : null;
+  }
+
+  private async snapshot(
+    run: RunRecord,
+  ): Promise<RunSnapshot & { ownerId: string; createdAt: string }> {
+    const { runId } = run;
     const log = await this.runs.readLog(runId, 0);
     return {
       runId,
@@ -115,8 +121,9 @@ export class NotificationService {
     runId: string,
   ): Promise<(RunSnapshot & { ownerId: string; createdAt: string }) | null> {
     if (!isValidRunId(runId)) return null;
-    if (!(await canAccessRun(this.accessPolicy, user, await this.runs.getRun(runId)))) return null;
-    return this.getRun(runId);
+    const run = await this.runs.getRun(runId);
+    if (!run || !(await canAccessRun(this.accessPolicy, user, run))) return null;
+    return this.snapshot(run);
   }
 
   /** True when the user has at least one live connection on any instance. */

@@ -9,7 +9,10 @@ export function userRoom(userId: string): string {
   return `user:${userId}`;
 }
 
+/** Prefix of every run room: a socket's run subscriptions are its rooms that start with it. */
+export const RUN_ROOM_PREFIX = 'run:';
+
 /** Socket.io room holding the connections admitted to one run. */
 export function runRoom(runId: string): string {
-  return `run:${runId}`;
+  return `${RUN_ROOM_PREFIX}${runId}`;
 }

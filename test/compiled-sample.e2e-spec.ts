@@ -1,24 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { http } from './utils/http';
 import { startRedisServer, type RedisServerHandle } from './utils/redis-server';
+import { freePort } from './utils/sample-process';
 import { closeAll, connectClient, emitWithAck, record, waitUntil } from './utils/socket-client';
 import type { StatusUpdate } from '../src/protocol/messages';
 
 const MAIN = join(__dirname, '..', 'dist', 'sample', 'main.js');
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 interface Started {
   child: ChildProcess;

@@ -1,12 +1,11 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import type { Namespace } from 'socket.io';
 import { ServerEvents } from '../../src/protocol/events';
-import { runRoom } from '../notifications.constants';
+import { RUN_ROOM_PREFIX } from '../notifications.constants';
 import { RunStore } from '../runs/run-store';
 import { RedisConnections } from '../scale-out/redis-connections';
 import { NotificationsMetrics } from '../metrics/notifications-metrics';
 
-const RUN_ROOM_PREFIX = runRoom('');
 // Resynchronise twice: once the subscription is back, and again once publishers that queued
 // updates during the outage have surely flushed them.
 const RESYNC_DELAYS_MS = [1000, 5000];

@@ -21,7 +21,12 @@ import { Authenticator } from '../auth/authenticator.service';
 import { createHandshakeAuthMiddleware } from '../auth/handshake-auth.middleware';
 import { AuthError } from '../errors/auth.error';
 import { NotificationsConfigError } from '../errors/notifications.error';
-import { NOTIFICATIONS_RESOLVED_OPTIONS, runRoom, userRoom } from '../notifications.constants';
+import {
+  NOTIFICATIONS_RESOLVED_OPTIONS,
+  runRoom,
+  userRoom,
+  RUN_ROOM_PREFIX,
+} from '../notifications.constants';
 import type { ResolvedNotificationsOptions } from '../options/resolved-options';
 import { RunAccessPolicy, canAccessRun } from '../runs/run-access.policy';
 import { PresenceService } from '../presence/presence.service';
@@ -43,8 +48,6 @@ interface ConnectionState {
   pending: Set<string>;
   bucket: TokenBucket;
 }
-
-const RUN_ROOM_PREFIX = runRoom('');
 
 /** Runs a socket is subscribed to: its run rooms, which other instances may also change. */
 function subscribedRuns(socket: Socket): number {
@@ -74,7 +77,6 @@ export class TaskGateway
 {
   protected readonly logger = new Logger('Notifications:TaskGateway');
   private namespace?: Namespace;
-  private draining = false;
 
   constructor(
     @Inject(NOTIFICATIONS_RESOLVED_OPTIONS)
@@ -99,7 +101,7 @@ export class TaskGateway
         onRefused: (code) => this.metrics.handshakes.inc({ outcome: 'refused', code }),
         admit: async (user, socket) => {
           // A draining instance sends clients elsewhere; auth_unavailable tells them to retry.
-          if (this.draining) return 'auth_unavailable';
+          if (this.hub.draining) return 'auth_unavailable';
           return (await this.presence.admit(user.userId, socket.id))
             ? undefined
             : 'too_many_connections';
@@ -129,7 +131,6 @@ export class TaskGateway
    * in-flight work (typically in `beforeApplicationShutdown`).
    */
   onModuleDestroy(): void {
-    this.draining = true;
     this.hub.draining = true;
     this.namespace?.local.disconnectSockets(true);
   }

@@ -1,11 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Namespace, Socket } from 'socket.io';
 import { ServerEvents } from '../../src/protocol/events';
-import { runRoom, userRoom } from '../notifications.constants';
+import { runRoom, userRoom, RUN_ROOM_PREFIX } from '../notifications.constants';
 import { RedisConnections } from '../scale-out/redis-connections';
 
 const CONTROL_EVENT = 'notifications:control';
-const RUN_ROOM_PREFIX = runRoom('');
 
 /** An instruction carried to every instance. */
 export type ControlCommand =

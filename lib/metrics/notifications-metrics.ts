@@ -1,10 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Namespace } from 'socket.io';
-import { runRoom, userRoom } from '../notifications.constants';
+import { userRoom, RUN_ROOM_PREFIX } from '../notifications.constants';
 import { RedisConnections } from '../scale-out/redis-connections';
-
-const RUN_ROOM_PREFIX = runRoom('');
 
 /** Kinds of message counted by `notifications_messages_emitted_total`. */
 export type EmittedKind = 'status_update' | 'notification' | 'broadcast' | 'replay' | 'resync';

@@ -6,7 +6,7 @@ import { PresenceStore } from './presence.store';
 // Each connection is refreshed once per heartbeat interval, one slice of them per tick.
 const HEARTBEAT_SLICES = 40;
 
-/** A connection's slice, stable for its life (an index in the map would shift as others leave). */
+/** A connection's slice: derived from its id, so that tracking and release agree without a lookup. */
 function sliceOf(connectionId: string): number {
   let sum = 0;
   for (let i = 0; i < connectionId.length; i++) sum += connectionId.charCodeAt(i);
@@ -20,7 +20,11 @@ function sliceOf(connectionId: string): number {
 @Injectable()
 export class PresenceService implements OnModuleDestroy {
   private readonly logger = new Logger('Notifications:Presence');
-  private readonly local = new Map<string, string>();
+  /** This instance's connections (id → user), in the slices the heartbeat refreshes in turn. */
+  private readonly slices = Array.from(
+    { length: HEARTBEAT_SLICES },
+    () => new Map<string, string>(),
+  );
   private timer?: NodeJS.Timeout;
   private slice = 0;
   private readonly maxPerUser: number;
@@ -50,7 +54,7 @@ export class PresenceService implements OnModuleDestroy {
 
   /** Starts refreshing an accepted connection. */
   track(userId: string, connectionId: string): void {
-    this.local.set(connectionId, userId);
+    this.slices[sliceOf(connectionId)].set(connectionId, userId);
     if (!this.timer) {
       // The heartbeat is spread over the interval, a slice per tick, rather than refreshing every
       // connection at once: thousands of commands in one burst stall the event loop and Redis.
@@ -64,7 +68,7 @@ export class PresenceService implements OnModuleDestroy {
 
   /** Forgets a closed connection. */
   release(userId: string, connectionId: string): void {
-    this.local.delete(connectionId);
+    this.slices[sliceOf(connectionId)].delete(connectionId);
     this.store.unregister(userId, connectionId).catch((error: Error) => {
       // It expires on its own after the TTL.
       this.logger.warn(`Presence release failed: ${error.message}`);
@@ -82,11 +86,9 @@ export class PresenceService implements OnModuleDestroy {
   }
 
   private async beat(): Promise<void> {
-    const slice = this.slice++ % HEARTBEAT_SLICES;
+    const slice = this.slices[this.slice++ % HEARTBEAT_SLICES];
     const due: Array<[string, string]> = [];
-    for (const [connectionId, userId] of this.local) {
-      if (sliceOf(connectionId) === slice) due.push([userId, connectionId]);
-    }
+    for (const [connectionId, userId] of slice) due.push([userId, connectionId]);
     if (due.length === 0) return;
     try {
       await this.store.heartbeat(due);

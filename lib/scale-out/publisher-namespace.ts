@@ -4,7 +4,6 @@ import {
   type BeforeApplicationShutdown,
   type OnModuleInit,
 } from '@nestjs/common';
-import { createAdapter, createShardedAdapter } from '@socket.io/redis-adapter';
 import { Server, type Namespace } from 'socket.io';
 import { NotificationsConfigError } from '../errors/notifications.error';
 import { NotificationsHub } from '../gateway/notifications-hub';
@@ -42,15 +41,7 @@ export class PublisherNamespace implements OnModuleInit, BeforeApplicationShutdo
         'gateway: false (publisher-only mode) needs redis: the messages reach the gateways through it. Set redis.url.',
       );
     }
-    const pub = this.connections.create('publisher');
-    const sub = this.connections.create('subscriber');
-    const key = `${redis.keyPrefix}:socket.io`;
-    this.server = new Server({
-      adapter:
-        redis.mode === 'sharded'
-          ? createShardedAdapter(pub, sub, { channelPrefix: key, subscriptionMode: 'dynamic' })
-          : createAdapter(pub, sub, { key }),
-    });
+    this.server = new Server({ adapter: this.connections.createAdapter() });
     this.namespace = this.server.of(this.namespaceName);
     this.hub.attach(this.namespace);
     this.control.attach(this.namespace);

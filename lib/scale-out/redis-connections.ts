@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { createAdapter, createShardedAdapter } from '@socket.io/redis-adapter';
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
-import type { Server } from 'socket.io';
+import type { Server, ServerOptions } from 'socket.io';
 import { NOTIFICATIONS_RESOLVED_OPTIONS } from '../notifications.constants';
 import type { ResolvedNotificationsOptions } from '../options/resolved-options';
 
@@ -100,6 +101,23 @@ export class RedisConnections implements OnApplicationShutdown {
   /** The last connection created with this role (e.g. the adapter's `publisher`, `subscriber`). */
   get(role: string): RedisClient | undefined {
     return this.roles.get(role);
+  }
+
+  /**
+   * A socket.io adapter factory on a new publisher and subscriber: `@socket.io/redis-adapter`,
+   * classic or sharded as configured. Shared by the gateway's server and publisher-only mode.
+   */
+  createAdapter(): NonNullable<ServerOptions['adapter']> {
+    const redis = this.options.redis;
+    if (!redis) throw new Error('Redis is not configured.');
+    const pub = this.create('publisher');
+    const sub = this.create('subscriber');
+    const key = `${redis.keyPrefix}:socket.io`;
+    return redis.mode === 'sharded'
+      ? // Dynamic subscriptions: a message for one room reaches only the instances that hold a
+        // socket in that room.
+        createShardedAdapter(pub, sub, { channelPrefix: key, subscriptionMode: 'dynamic' })
+      : createAdapter(pub, sub, { key });
   }
 
   /** Calls `listener` for each connection created from now on, with its role. */

@@ -2,7 +2,6 @@ import type { INestApplicationContext } from '@nestjs/common';
 import { IoAdapter } from '@nestjs/platform-socket.io';
 import type { MessageMappingProperties } from '@nestjs/websockets';
 import type { Observable } from 'rxjs';
-import { createAdapter, createShardedAdapter } from '@socket.io/redis-adapter';
 import type { Server, ServerOptions, Socket } from 'socket.io';
 import { NOTIFICATIONS_RESOLVED_OPTIONS } from '../notifications.constants';
 import type { ResolvedNotificationsOptions } from '../options/resolved-options';
@@ -71,18 +70,7 @@ export class RedisIoAdapter extends IoAdapter {
       maxHttpBufferSize: resolved.limits.maxMessageBytes,
     } as ServerOptions) as Server;
     const connections = this.app.get(RedisConnections, { strict: false });
-    if (resolved.redis && connections.enabled) {
-      const pub = connections.create('publisher');
-      const sub = connections.create('subscriber');
-      const key = `${resolved.redis.keyPrefix}:socket.io`;
-      server.adapter(
-        resolved.redis.mode === 'sharded'
-          ? // Dynamic subscriptions: a message for one user's room reaches only the instances
-            // that hold a socket in that room.
-            createShardedAdapter(pub, sub, { channelPrefix: key, subscriptionMode: 'dynamic' })
-          : createAdapter(pub, sub, { key }),
-      );
-    }
+    if (connections.enabled) server.adapter(connections.createAdapter());
     connections.markAdapted(server);
     return server;
   }
