@@ -186,7 +186,14 @@ serve({
       await sleep(50);
     }
     const usage = process.memoryUsage();
-    return { ...usage, sockets: app.sockets() };
+    // Where the RSS beyond the live heap sits: V8's spaces (committed vs used) and malloc.
+    const v8 = require('node:v8');
+    const spaces = {};
+    for (const sp of v8.getHeapSpaceStatistics()) {
+      spaces[sp.space_name] = { size: sp.space_size, used: sp.space_used_size };
+    }
+    const { malloced_memory: malloced } = v8.getHeapStatistics();
+    return { ...usage, malloced, spaces, sockets: app.sockets() };
   },
 
   /** Diagnostics (--profile): starts V8's CPU profiler for one workload phase. */

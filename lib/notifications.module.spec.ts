@@ -183,6 +183,7 @@ describe('NotificationsModule', () => {
     [{ ...options, redis: { url: 'redis://x', mode: 'cluster' } }, /'classic' or 'sharded'/],
     [{ ...options, limits: { maxSubscriptionsPerConnection: 0 } }, /positive integer/],
     [{ ...options, path: 'socket.io' }, /path must start with/],
+    [{ ...options, connectionClaims: 'roles' }, /connectionClaims must be a list of claim names/],
     [
       { ...options, presence: { heartbeatSeconds: 10, ttlSeconds: 10 } },
       /must exceed presence\.heartbeatSeconds/,

@@ -116,6 +116,11 @@ describe('EntraTokenVerifier', () => {
       await expect(verifier.verify(token)).rejects.toMatchObject({ code: 'token_invalid' });
     });
 
+    it.each(['exp', 'iat', 'nbf'])('refuses a token whose %s is a string', async (claim) => {
+      const token = await idp.issueToken({ claims: { [claim]: '4102444800' } });
+      await expect(verifier.verify(token)).rejects.toMatchObject({ code: 'token_invalid' });
+    });
+
     it.each(['exp', 'iat', 'nbf'])('refuses a token without %s', async (claim) => {
       const token = await idp.issueToken({ claims: { [claim]: undefined } });
       await expect(verifier.verify(token)).rejects.toMatchObject({ code: 'token_invalid' });
@@ -141,6 +146,15 @@ describe('EntraTokenVerifier', () => {
       ).resolves.toBeDefined();
       const token = await idp.issueToken({ claims: { aud: `api://${idp.clientId}` } });
       await expect(v.verify(token)).rejects.toMatchObject({ code: 'token_invalid' });
+    });
+
+    it('accepts an aud array holding the audience, refuses one without it', async () => {
+      const ok = await idp.issueToken({ claims: { aud: [GRAPH_APP_ID, idp.audience] } });
+      await expect(verifier.verify(ok)).resolves.toBeDefined();
+      const token = await idp.issueToken({
+        claims: { aud: [GRAPH_APP_ID, { aud: idp.audience }] },
+      });
+      await expect(verifier.verify(token)).rejects.toMatchObject({ code: 'token_invalid' });
     });
 
     it('refuses a token without aud', async () => {
@@ -315,6 +329,33 @@ describe('EntraTokenVerifier', () => {
         await expect(verifier.verify(token)).rejects.toMatchObject({ code: 'token_invalid' });
       },
     );
+
+    it('refuses a token signed by a published RSA key shorter than 2048 bits', async () => {
+      const weak = await idp.addKey({ modulusLength: 1024 });
+      try {
+        const token = await idp.issueToken({ key: weak });
+        await expect(verifier.verify(token)).rejects.toMatchObject({ code: 'token_invalid' });
+      } finally {
+        idp.removeKey(weak.kid);
+      }
+    });
+
+    it('refuses a truncated or padded signature', async () => {
+      const token = await idp.issueToken();
+      const [header, payload, signature] = token.split('.');
+      const bytes = Buffer.from(signature, 'base64url');
+      for (const sig of [bytes.subarray(1), Buffer.concat([Buffer.alloc(1), bytes])]) {
+        const forged = `${header}.${payload}.${sig.toString('base64url')}`;
+        await expect(verifier.verify(forged)).rejects.toMatchObject({ code: 'token_invalid' });
+      }
+    });
+
+    it('refuses a token that declares a critical header extension', async () => {
+      const key = idp.keys[0];
+      const header = { alg: 'RS256', typ: 'JWT', kid: key.kid, crit: ['exp'], exp: 1 };
+      const token = await signRaw(header, await validPayload(), key.privateKey);
+      await expect(verifier.verify(token)).rejects.toMatchObject({ code: 'token_invalid' });
+    });
 
     it("refuses a key whose issuer property does not match the token's issuer", async () => {
       const good = await idp.addKey();

@@ -1,13 +1,6 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
-import {
-  decodeJwt,
-  decodeProtectedHeader,
-  importJWK,
-  jwtVerify,
-  type JWK,
-  type JWTPayload,
-  type KeyLike,
-} from 'jose';
+import type { KeyObject } from 'node:crypto';
+import { decodeJwt, decodeProtectedHeader, type JWK, type JWTPayload } from 'jose';
 import { AuthError } from '../errors/auth.error';
 import { NOTIFICATIONS_RESOLVED_OPTIONS } from '../notifications.constants';
 import type { TokenVersion } from '../options/notifications-options.interface';
@@ -17,7 +10,9 @@ import type {
   ResolvedNotificationsOptions,
 } from '../options/resolved-options';
 import { EntraSigningKeyProvider } from './entra-signing-key.provider';
+import { checkRegisteredClaims } from './jwt-claims';
 import { OBJECT_ID_CLAIM } from './oid-user.resolver';
+import { hasValidRs256Signature, importRs256Key } from './rs256-signature';
 import type { SigningKeyProvider } from './signing-key.provider';
 import { TokenVerifier, type VerifiedToken } from './token-verifier';
 
@@ -37,7 +32,8 @@ function invalid(reason: string): AuthError {
 export class EntraTokenVerifier extends TokenVerifier {
   private readonly auth: ResolvedAuthOptions;
   private readonly keys: SigningKeyProvider;
-  private readonly imported = new WeakMap<JWK, Promise<KeyLike | Uint8Array>>();
+  /** Imported keys by JWK object: a key set refresh brings new objects, so old keys go with it. */
+  private readonly imported = new WeakMap<JWK, KeyObject | null>();
 
   constructor(
     @Optional() @Inject(NOTIFICATIONS_RESOLVED_OPTIONS) options: ResolvedNotificationsOptions,
@@ -71,6 +67,8 @@ export class EntraTokenVerifier extends TokenVerifier {
       throw invalid('Malformed token.');
     }
     if (header.alg !== 'RS256') throw invalid('Only RS256 tokens are accepted.');
+    // No header extension is understood here, so a token that declares one critical is refused.
+    if (header.crit !== undefined) throw invalid('Unsupported critical header.');
     if (typeof header.kid !== 'string' || header.kid.length === 0)
       throw invalid('Token has no kid.');
 
@@ -86,7 +84,7 @@ export class EntraTokenVerifier extends TokenVerifier {
     }
 
     const { jwk, issuer } = await this.findKey(tenantId, version, header.kid);
-    const claims = await this.verifySignatureAndClaims(token, jwk, issuer);
+    const claims = this.verifySignatureAndClaims(token, jwk, issuer, unverified);
     this.checkTokenKind(claims);
     return { claims, expiresAt: (claims.exp as number) * 1000 };
   }
@@ -117,31 +115,27 @@ export class EntraTokenVerifier extends TokenVerifier {
     return { jwk, issuer };
   }
 
-  private async verifySignatureAndClaims(
+  private verifySignatureAndClaims(
     token: string,
     jwk: JWK,
     issuer: string,
-  ): Promise<VerifiedToken['claims']> {
-    try {
-      let key = this.imported.get(jwk);
-      if (!key) {
-        key = importJWK({ ...jwk, alg: 'RS256' }, 'RS256');
-        this.imported.set(jwk, key);
-      }
-      const { payload } = await jwtVerify(token, await key, {
-        algorithms: ['RS256'],
-        issuer,
-        audience: this.auth.audiences,
-        clockTolerance: this.auth.clockToleranceSeconds,
-        requiredClaims: REQUIRED_CLAIMS,
-      });
-      return payload as VerifiedToken['claims'];
-    } catch (error) {
-      if ((error as { code?: string }).code === 'ERR_JWT_EXPIRED') {
-        throw new AuthError('token_expired', 'Token expired.');
-      }
-      throw invalid('Token verification failed.');
+    claims: JWTPayload,
+  ): VerifiedToken['claims'] {
+    let key = this.imported.get(jwk);
+    if (key === undefined) {
+      key = importRs256Key(jwk) ?? null;
+      this.imported.set(jwk, key);
     }
+    if (!key) throw invalid('Signing key is not a usable RS256 key.');
+    // The claims were decoded from the same bytes that the signature covers.
+    if (!hasValidRs256Signature(token, key)) throw invalid('Token verification failed.');
+    checkRegisteredClaims(claims, {
+      issuer,
+      audiences: this.auth.audiences,
+      clockToleranceSeconds: this.auth.clockToleranceSeconds,
+      required: REQUIRED_CLAIMS,
+    });
+    return claims as VerifiedToken['claims'];
   }
 
   /** Rule 7: a user's access token carries `scp`; app-only tokens are refused unless allowed. */

@@ -30,6 +30,8 @@ export function createHandshakeAuthMiddleware(
   authenticator: Authenticator,
   options: {
     allowTokenInQuery: boolean;
+    /** What the connection keeps of its user (e.g. a few of the claims). */
+    keep?: (user: AuthenticatedUser) => AuthenticatedUser;
     /** A last check on an authenticated user (e.g. the connection limit); a code refuses it. */
     admit?: (user: AuthenticatedUser, socket: Socket) => Promise<AuthErrorCode | undefined>;
     onRefused?: (code: AuthErrorCode) => void;
@@ -47,7 +49,7 @@ export function createHandshakeAuthMiddleware(
       async (user) => {
         const refusal = options.admit ? await options.admit(user, socket) : undefined;
         if (refusal) return refuse(refusal);
-        (socket.data as NotificationsSocketData).user = user;
+        (socket.data as NotificationsSocketData).user = options.keep ? options.keep(user) : user;
         // The raw token is not needed once verified: keep no copy of it per connection.
         const auth = socket.handshake.auth as { token?: unknown } | undefined;
         if (auth && typeof auth === 'object') delete auth.token;

@@ -39,13 +39,14 @@ import { errorAck } from './acks';
 import { NotificationsHub } from './notifications-hub';
 import { parseRunIdArg, parseSubscribeArgs, parseTokenArg } from './parse-requests';
 import { TokenBucket } from './rate-limiter';
+import { ConnectionClaims } from '../auth/connection-claims';
 import { ExpirySchedule } from './expiry-schedule';
 
 /** Per-connection state, kept on `socket.data`. */
 interface ConnectionState {
   user: AuthenticatedUser;
   /** Runs whose subscription is being checked, counted against the limit until settled. */
-  pending: Set<string>;
+  pending?: Set<string>;
   bucket: TokenBucket;
 }
 
@@ -77,6 +78,7 @@ export class TaskGateway
 {
   protected readonly logger = new Logger('Notifications:TaskGateway');
   private namespace?: Namespace;
+  private readonly claims: ConnectionClaims;
 
   constructor(
     @Inject(NOTIFICATIONS_RESOLVED_OPTIONS)
@@ -91,13 +93,16 @@ export class TaskGateway
     @Inject(UserControl) protected readonly userControl: UserControl,
     @Inject(RunResync) protected readonly resync: RunResync,
     @Inject(NotificationsMetrics) protected readonly metrics: NotificationsMetrics,
-  ) {}
+  ) {
+    this.claims = new ConnectionClaims(options.connectionClaims);
+  }
 
   afterInit(namespace: Namespace): void {
     this.namespace = namespace;
     namespace.use(
       createHandshakeAuthMiddleware(this.authenticator, {
         allowTokenInQuery: this.options.auth?.allowTokenInQuery ?? false,
+        keep: (user) => this.claims.keep(user),
         onRefused: (code) => this.metrics.handshakes.inc({ outcome: 'refused', code }),
         admit: async (user, socket) => {
           // A draining instance sends clients elsewhere; auth_unavailable tells them to retry.
@@ -142,7 +147,6 @@ export class TaskGateway
       return;
     }
     this.metrics.handshakes.inc({ outcome: 'accepted', code: '' });
-    socket.data.pending = new Set();
     socket.data.bucket = new TokenBucket(this.options.limits.subscribesPerSecond);
     void socket.join(userRoom(user.userId));
     this.expiry.track(socket.id, user.expiresAt);
@@ -155,7 +159,8 @@ export class TaskGateway
   handleDisconnect(socket: NotificationsSocket): void {
     this.expiry.untrack(socket.id);
     const user = socket.data.user;
-    if (user && socket.data.pending) this.presence.release(user.userId, socket.id);
+    // The bucket marks a connection that handleConnection admitted (and presence tracked).
+    if (user && socket.data.bucket) this.presence.release(user.userId, socket.id);
   }
 
   @SubscribeMessage(ClientEvents.SubscribeToRun)
@@ -191,13 +196,15 @@ export class TaskGateway
 
     const { runId, afterSeq } = args;
     const room = runRoom(runId);
-    const isNew = !socket.rooms.has(room) && !state.pending.has(runId);
+    // Created on first use: most connections never subscribe while another subscribe is pending.
+    const pending = (state.pending ??= new Set());
+    const isNew = !socket.rooms.has(room) && !pending.has(runId);
     const max = this.options.limits.maxSubscriptionsPerConnection;
-    if (isNew && subscribedRuns(socket) + state.pending.size >= max) {
+    if (isNew && subscribedRuns(socket) + pending.size >= max) {
       return errorAck('too_many_subscriptions', `At most ${max} runs per connection.`);
     }
     // Counted as pending until settled, so that concurrent subscribes cannot overshoot the limit.
-    if (isNew) state.pending.add(runId);
+    if (isNew) pending.add(runId);
     try {
       const run = await this.runs.getRun(runId);
       if (!(await canAccessRun(this.accessPolicy, state.user, run))) {
@@ -217,7 +224,7 @@ export class TaskGateway
       this.logger.error(`subscribeToRun failed: ${(error as Error).message}`);
       return errorAck('internal', 'The subscription could not be completed; retry.');
     } finally {
-      if (isNew) state.pending.delete(runId);
+      if (isNew) pending.delete(runId);
     }
   }
 
@@ -257,7 +264,7 @@ export class TaskGateway
     }
     // The connection may have closed while the token was verified: do not schedule a dead socket.
     if (!socket.connected) return errorAck('token_invalid', 'Disconnected.');
-    socket.data.user = user;
+    socket.data.user = this.claims.keep(user);
     this.expiry.track(socket.id, user.expiresAt);
     return { ok: true, expiresAt: new Date(user.expiresAt).toISOString() };
   }

@@ -114,4 +114,11 @@ export interface NotificationsModuleOptions {
   userResolver?: Type<UserResolver> | UserResolver;
   /** Replaces the owner-only run access policy. */
   accessPolicy?: Type<RunAccessPolicy> | RunAccessPolicy;
+  /**
+   * Claims a live connection keeps of its verified token, for an access policy or handler that
+   * reads `socket.data.user.claims`. The rest are dropped after the handshake: a token's full
+   * claims cost about 1 KB per connection. The HTTP guard always sees every claim.
+   * @default ['oid', 'tid', 'scp', 'roles']
+   */
+  connectionClaims?: string[];
 }

@@ -1,3 +1,4 @@
+import { DEFAULT_CONNECTION_CLAIMS } from '../auth/connection-claims';
 import { NotificationsConfigError } from '../errors/notifications.error';
 import type {
   NotificationsAuthOptions,
@@ -181,6 +182,15 @@ export function resolveOptions(
       `transports must be a non-empty list of 'websocket' and 'polling'.`,
     );
   }
+  const connectionClaims: unknown = options.connectionClaims ?? DEFAULT_CONNECTION_CLAIMS;
+  if (
+    !Array.isArray(connectionClaims) ||
+    connectionClaims.some((c) => typeof c !== 'string' || c === '')
+  ) {
+    throw new NotificationsConfigError(
+      `connectionClaims must be a list of claim names, e.g. ['oid', 'tid', 'roles'].`,
+    );
+  }
   return {
     auth: options.auth ? resolveAuth(options.auth) : undefined,
     redis: redis
@@ -223,5 +233,6 @@ export function resolveOptions(
     cors: options.cors,
     path,
     transports: [...transports],
+    connectionClaims: [...(connectionClaims as string[])],
   };
 }

@@ -43,4 +43,5 @@ export interface ResolvedNotificationsOptions {
   cors?: ServerOptions['cors'];
   path: string;
   transports: Array<'websocket' | 'polling'>;
+  connectionClaims: string[];
 }

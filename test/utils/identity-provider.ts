@@ -1,7 +1,10 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { generateKeyPair, KeyObject, randomBytes, randomUUID, sign } from 'node:crypto';
+import { promisify } from 'node:util';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { CompactSign, exportJWK, generateKeyPair, type JWK, type KeyLike } from 'jose';
+import { CompactSign, exportJWK, type JWK, type KeyLike } from 'jose';
+
+const generateRsaKeyPair = promisify(generateKeyPair);
 
 /** A signing key of the {@link LocalIdentityProvider}. */
 export interface IdpKey {
@@ -49,6 +52,12 @@ export async function signRaw(
   payload: Record<string, unknown>,
   key: KeyLike | Uint8Array,
 ): Promise<string> {
+  if (header.alg === 'RS256' && key instanceof KeyObject) {
+    // Node signs with any RSA key size and any header; jose would refuse short keys and `crit`.
+    const encode = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+    const input = `${encode(header)}.${encode(payload)}`;
+    return `${input}.${sign('RSA-SHA256', Buffer.from(input), key).toString('base64url')}`;
+  }
   const bytes = new TextEncoder().encode(JSON.stringify(payload));
   return new CompactSign(bytes)
     .setProtectedHeader(header as Parameters<CompactSign['setProtectedHeader']>[0])
@@ -152,8 +161,12 @@ export class LocalIdentityProvider {
   }
 
   /** Creates an RS256 key and publishes it at the end of the key sets. */
-  async addKey(options: { kid?: string; issuer?: string } = {}): Promise<IdpKey> {
-    const { privateKey, publicKey } = await generateKeyPair('RS256', { extractable: true });
+  async addKey(
+    options: { kid?: string; issuer?: string; modulusLength?: number } = {},
+  ): Promise<IdpKey> {
+    const { privateKey, publicKey } = await generateRsaKeyPair('rsa', {
+      modulusLength: options.modulusLength ?? 2048,
+    });
     // Entra kids are base64url SHA-1 thumbprints (27 characters); match the look.
     const kid = options.kid ?? randomBytes(20).toString('base64url');
     const { kty, n, e } = await exportJWK(publicKey);
