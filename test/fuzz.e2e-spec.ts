@@ -9,7 +9,7 @@ import { NotificationsHub } from '../lib/gateway/notifications-hub';
 import type { StatusUpdate } from '../src/protocol/messages';
 import { FuzzHarness, newStats } from './fuzz/fuzz-harness';
 import { createAttacker, issueForeignTokens, startFuzzApp } from './fuzz/fuzz-setup';
-import { mb, settledHeapUsed } from './fuzz/heap';
+import { mb, settledHeapUsed } from './utils/heap';
 import { delay, eventually } from './fuzz/wait';
 import { LocalIdentityProvider, randomGuid } from './utils/identity-provider';
 import type { LibraryApp } from './utils/library-app';

@@ -41,6 +41,7 @@ import { parseRunIdArg, parseSubscribeArgs, parseTokenArg } from './parse-reques
 import { TokenBucket } from './rate-limiter';
 import { ConnectionClaims } from '../auth/connection-claims';
 import { ExpirySchedule } from './expiry-schedule';
+import { releaseHandshakeRequest } from './release-handshake-request';
 
 /** Per-connection state, kept on `socket.data`. */
 interface ConnectionState {
@@ -151,9 +152,7 @@ export class TaskGateway
     void socket.join(userRoom(user.userId));
     this.expiry.track(socket.id, user.expiresAt);
     this.presence.track(user.userId, socket.id);
-    // The handshake's HTTP request is not needed once authenticated: dropping it saves memory per
-    // connection (socket.io's memory guide); the handshake data stays on socket.handshake.
-    (socket.conn as unknown as { request?: unknown }).request = undefined;
+    releaseHandshakeRequest(socket);
   }
 
   handleDisconnect(socket: NotificationsSocket): void {

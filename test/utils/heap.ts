@@ -6,6 +6,14 @@ import { runInNewContext } from 'node:vm';
 setFlagsFromString('--expose_gc');
 const gc = runInNewContext('gc') as () => void;
 
+/** Full collections with a turn of the event loop between them (see settledHeapUsed). */
+export async function collectGarbage(rounds = 3): Promise<void> {
+  for (let i = 0; i < rounds; i++) {
+    gc();
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
+
 /** Heap in use after full collections; the least of a few readings, taken the same way each time. */
 export async function settledHeapUsed(): Promise<number> {
   let least = Infinity;
