@@ -45,22 +45,21 @@ export function createHandshakeAuthMiddleware(
       options.onRefused?.(code);
       next(new HandshakeRefusal(code));
     };
-    authenticator.authenticate(token).then(
-      async (user) => {
-        const refusal = options.admit ? await options.admit(user, socket) : undefined;
-        if (refusal) return refuse(refusal);
-        (socket.data as NotificationsSocketData).user = options.keep ? options.keep(user) : user;
-        // The raw token is not needed once verified: keep no copy of it per connection.
-        const auth = socket.handshake.auth as { token?: unknown } | undefined;
-        if (auth && typeof auth === 'object') delete auth.token;
-        next();
-      },
-      (error: unknown) => {
-        const code: AuthErrorCode = error instanceof AuthError ? error.code : 'auth_unavailable';
-        if (!(error instanceof AuthError))
-          logger.error(`Handshake verification failed unexpectedly: ${String(error)}`);
-        refuse(code);
-      },
-    );
+    const admit = async () => {
+      const user = await authenticator.authenticate(token);
+      const refusal = options.admit ? await options.admit(user, socket) : undefined;
+      if (refusal) return refuse(refusal);
+      (socket.data as NotificationsSocketData).user = options.keep ? options.keep(user) : user;
+      // The raw token is not needed once verified: keep no copy of it per connection.
+      const auth = socket.handshake.auth as { token?: unknown } | undefined;
+      if (auth && typeof auth === 'object') delete auth.token;
+      next();
+    };
+    admit().catch((error: unknown) => {
+      const code: AuthErrorCode = error instanceof AuthError ? error.code : 'auth_unavailable';
+      if (!(error instanceof AuthError))
+        logger.error(`Handshake failed unexpectedly: ${String(error)}`);
+      refuse(code);
+    });
   };
 }

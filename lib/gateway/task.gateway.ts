@@ -108,9 +108,14 @@ export class TaskGateway
         admit: async (user, socket) => {
           // A draining instance sends clients elsewhere; auth_unavailable tells them to retry.
           if (this.hub.draining) return 'auth_unavailable';
-          return (await this.presence.admit(user.userId, socket.id))
-            ? undefined
-            : 'too_many_connections';
+          if (!(await this.presence.admit(user.userId, socket.id))) return 'too_many_connections';
+          // Joined (and, in sharded mode, subscribed) before the connection is accepted, so that a
+          // notification sent as soon as the client sees `connect` reaches it. A refused or closed
+          // handshake leaves its rooms.
+          const room = userRoom(user.userId);
+          await socket.join(room);
+          await this.connections.roomReady(socket.nsp.name, room);
+          return undefined;
         },
       }),
     );
@@ -149,7 +154,6 @@ export class TaskGateway
     }
     this.metrics.handshakes.inc({ outcome: 'accepted', code: '' });
     socket.data.bucket = new TokenBucket(this.options.limits.subscribesPerSecond);
-    void socket.join(userRoom(user.userId));
     this.expiry.track(socket.id, user.expiresAt);
     this.presence.track(user.userId, socket.id);
     releaseHandshakeRequest(socket);
@@ -213,6 +217,7 @@ export class TaskGateway
       // Join before reading the log: an update published in between is then either in the log
       // or delivered live (possibly both; the client drops duplicates by seq).
       await socket.join(room);
+      await this.connections.roomReady(socket.nsp.name, room);
       const slice = await this.runs.readLog(runId, afterSeq);
       for (const update of slice.updates) socket.emit(ServerEvents.StatusUpdate, update);
       const lastSeq = Math.max(slice.lastSeq, slice.updates.at(-1)?.seq ?? 0);

@@ -112,12 +112,39 @@ export class RedisConnections implements OnApplicationShutdown {
     if (!redis) throw new Error('Redis is not configured.');
     const pub = this.create('publisher');
     const sub = this.create('subscriber');
-    const key = `${redis.keyPrefix}:socket.io`;
+    const key = this.adapterKey();
     return redis.mode === 'sharded'
       ? // Dynamic subscriptions: a message for one room reaches only the instances that hold a
         // socket in that room.
         createShardedAdapter(pub, sub, { channelPrefix: key, subscriptionMode: 'dynamic' })
       : createAdapter(pub, sub, { key });
+  }
+
+  /**
+   * Resolves once messages to a room joined just before reach this instance. In sharded mode the
+   * adapter subscribes to a room's channel when its first local socket joins, and does not wait
+   * for Redis to confirm; a run update published in between would be lost. Subscribing again on
+   * the same connection is idempotent, and its reply comes after the adapter's: so call this right
+   * after the join, in the same tick. Classic mode subscribes once for every room.
+   *
+   * While the subscriber is disconnected this gives up after `maxWaitMs` rather than hold the
+   * caller: ioredis subscribes again on reconnect, and RunResync re-emits what runs logged meanwhile.
+   */
+  async roomReady(namespace: string, room: string, maxWaitMs = 2000): Promise<void> {
+    const subscriber = this.get('subscriber');
+    if (this.options.redis?.mode !== 'sharded' || !subscriber) return;
+    // The sharded adapter's channel of a room: `${channelPrefix}#${namespace}#${room}#`.
+    const subscribed = subscriber.ssubscribe(`${this.adapterKey()}#${namespace}#${room}#`);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      subscribed.catch(() => undefined),
+      new Promise((resolve) => (timer = setTimeout(resolve, maxWaitMs))),
+    ]);
+    clearTimeout(timer);
+  }
+
+  private adapterKey(): string {
+    return `${this.options.redis?.keyPrefix}:socket.io`;
   }
 
   /** Calls `listener` for each connection created from now on, with its role. */
