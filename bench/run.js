@@ -83,7 +83,7 @@ function configure(args) {
         mode: 'full',
         connections: 10_000,
         rounds: 2,
-        sendRates: [1000, 5000, 10_000, 20_000],
+        sendRates: [1000, 5000, 10_000, 20_000, 30_000],
         sendSeconds: 5,
         runsCount: 1000,
         runsSeconds: 5,

@@ -251,7 +251,11 @@ function checkTargets(results, config) {
   }
   const peak = (r) => val(r['send-peak'], 'peak_per_s');
   // Figures that mean something only at full scale: below it, their check is not applicable.
-  const saturating = Math.max(...config.sendRates) >= 20_000;
+  // A peak is a peak once the baseline could not keep up with the highest offered rate; while it
+  // kept up, every variant may just have delivered what was offered.
+  const topRate = Math.max(...config.sendRates);
+  const saturating = peak(base) !== undefined && peak(base) < 0.97 * topRate;
+  const notSaturated = `bare socket.io kept up with the highest offered rate (${fmt(topRate, 0)} msg/s): offer more with --rates`;
   const fullScale = config.connections >= 10_000;
   const unless = (applicable, holds) => (applicable ? holds : null);
   const why = (applicable, detail, need) =>
@@ -263,7 +267,7 @@ function checkTargets(results, config) {
       why(
         saturating,
         `library ${fmt(peak(lib), 0)}/s vs baseline ${fmt(peak(base), 0)}/s (${fmtRatio(peak(lib) / peak(base))})`,
-        'no step offers 20,000 msg/s',
+        notSaturated,
       ),
     );
   }
@@ -274,7 +278,7 @@ function checkTargets(results, config) {
       why(
         saturating,
         `library-sharded ${fmt(peak(sharded), 0)}/s vs baseline ${fmt(peak(base), 0)}/s (${fmtRatio(peak(sharded) / peak(base))})`,
-        'no step offers 20,000 msg/s',
+        notSaturated,
       ),
     );
   }
