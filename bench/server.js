@@ -157,6 +157,8 @@ function spread(values) {
 
 let profiler;
 let loop;
+let gcObserver;
+let gcPauses = { count: 0, total: 0, max: 0 };
 const post = (method, params) =>
   new Promise((resolve, reject) =>
     profiler.post(method, params, (error, result) => (error ? reject(error) : resolve(result))),
@@ -220,12 +222,36 @@ serve({
     return require('node:v8').writeHeapSnapshot(file);
   },
 
-  /** Event-loop delay since the last call (ms): stalls show up as a large max. */
+  /**
+   * Event-loop delay since the last call (ms): stalls show up as a large max. With it, the garbage
+   * collector's pauses over the same time, to tell a collection from the app's own work.
+   */
   loopDelay() {
-    loop ??= require('node:perf_hooks').monitorEventLoopDelay({ resolution: 5 });
+    const { monitorEventLoopDelay, PerformanceObserver } = require('node:perf_hooks');
+    loop ??= monitorEventLoopDelay({ resolution: 5 });
+    if (!gcObserver) {
+      gcObserver = new PerformanceObserver((list) => {
+        for (const entry of list.getEntries()) {
+          gcPauses.count++;
+          gcPauses.total += entry.duration;
+          gcPauses.max = Math.max(gcPauses.max, entry.duration);
+        }
+      });
+      gcObserver.observe({ entryTypes: ['gc'] });
+    }
     loop.disable();
     const ms = (ns) => Math.round(ns / 1e4) / 100;
-    const result = loop.count ? { p99: ms(loop.percentile(99)), max: ms(loop.max) } : null;
+    const round = (x) => Math.round(x * 100) / 100;
+    const result = loop.count
+      ? {
+          p99: ms(loop.percentile(99)),
+          max: ms(loop.max),
+          gc_max: round(gcPauses.max),
+          gc_total: round(gcPauses.total),
+          gc_count: gcPauses.count,
+        }
+      : null;
+    gcPauses = { count: 0, total: 0, max: 0 };
     loop.reset();
     loop.enable();
     return result;

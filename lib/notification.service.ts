@@ -84,7 +84,7 @@ export class NotificationService {
     const stored = await this.runs.append(runId, entry);
     if (!stored) throw new NotificationsError('not_found', `Run ${runId} does not exist.`);
     this.hub.namespace.to(runRoom(runId)).emit(ServerEvents.StatusUpdate, stored);
-    this.metrics.emitted.inc({ kind: 'status_update' });
+    this.metrics.countEmitted('status_update');
     return stored;
   }
 
@@ -169,8 +169,10 @@ export class NotificationService {
   sendToUsers<P>(userIds: string[], type: string, payload: P): UserNotification<P> {
     const notification = this.notification(type, payload);
     if (userIds.length > 0) {
-      this.hub.namespace.to(userIds.map(userRoom)).emit(ServerEvents.Notification, notification);
-      this.metrics.emitted.inc({ kind: 'notification' });
+      // One room as a string: the common case skips building a room list.
+      const rooms = userIds.length === 1 ? userRoom(userIds[0]) : userIds.map(userRoom);
+      this.hub.namespace.to(rooms).emit(ServerEvents.Notification, notification);
+      this.metrics.countEmitted('notification');
     }
     return notification;
   }
@@ -179,7 +181,7 @@ export class NotificationService {
   broadcast<P>(type: string, payload: P): UserNotification<P> {
     const notification = this.notification(type, payload);
     this.hub.namespace.emit(ServerEvents.Notification, notification);
-    this.metrics.emitted.inc({ kind: 'broadcast' });
+    this.metrics.countEmitted('broadcast');
     return notification;
   }
 

@@ -29,11 +29,7 @@ describe('access policy and the claims a connection keeps', () => {
   async function start(connectionClaims?: string[]) {
     const policy = new ReadAllPolicy();
     const lib = await startLibraryApp({
-      auth: {
-        tenants: [idp.tenantId],
-        audiences: [idp.audience],
-        authorityHost: idp.authorityHost,
-      },
+      auth: idp.authOptions(),
       accessPolicy: policy,
       ...(connectionClaims ? { connectionClaims } : {}),
     });

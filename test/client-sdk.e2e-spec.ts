@@ -12,13 +12,10 @@ describe('NotificationsClient', () => {
   beforeAll(async () => {
     idp = await LocalIdentityProvider.start();
     lib = await startLibraryApp({
-      auth: {
-        tenants: [idp.tenantId],
-        audiences: [idp.audience],
-        authorityHost: idp.authorityHost,
+      auth: idp.authOptions({
         expiryWarningSeconds: 2,
         clockToleranceSeconds: 0,
-      },
+      }),
       runs: { logMaxLength: 4 },
     });
   });

@@ -10,13 +10,10 @@ describe('TaskGateway', () => {
   beforeAll(async () => {
     idp = await LocalIdentityProvider.start();
     lib = await startLibraryApp({
-      auth: {
-        tenants: [idp.tenantId],
-        audiences: [idp.audience],
-        authorityHost: idp.authorityHost,
+      auth: idp.authOptions({
         expiryWarningSeconds: 2,
         clockToleranceSeconds: 0,
-      },
+      }),
       limits: { maxSubscriptionsPerConnection: 3, subscribesPerSecond: 5, maxMessageBytes: 4096 },
     });
   });

@@ -22,11 +22,7 @@ describe('handshake request of an authenticated connection', () => {
   beforeAll(async () => {
     idp = await LocalIdentityProvider.start();
     lib = await startLibraryApp({
-      auth: {
-        tenants: [idp.tenantId],
-        audiences: [idp.audience],
-        authorityHost: idp.authorityHost,
-      },
+      auth: idp.authOptions(),
     });
     const server = lib.app.getHttpServer() as Server;
     const track = (req: IncomingMessage) => {

@@ -70,11 +70,7 @@ describe('isolation: 50 users × 2 instances on Redis, each sees only its own ru
   beforeAll(async () => {
     [redis, idp] = await Promise.all([startRedisServer(), LocalIdentityProvider.start()]);
     const options = {
-      auth: {
-        tenants: [idp.tenantId],
-        audiences: [idp.audience],
-        authorityHost: idp.authorityHost,
-      },
+      auth: idp.authOptions(),
       redis: { url: redis.url },
       // 15 subscribes per connection, all at once: lift the limits so that the test measures
       // isolation, not rate limiting.

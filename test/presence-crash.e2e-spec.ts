@@ -23,11 +23,7 @@ describe('presence after an instance crash', () => {
     }
     [redis, idp] = await Promise.all([startRedisServer(), LocalIdentityProvider.start()]);
     const options = {
-      auth: {
-        tenants: [idp.tenantId],
-        audiences: [idp.audience],
-        authorityHost: idp.authorityHost,
-      },
+      auth: idp.authOptions(),
       redis: { url: redis.url },
       presence,
     };

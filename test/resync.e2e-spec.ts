@@ -17,11 +17,7 @@ describe('resync of run rooms after the Redis subscriber was lost', () => {
   beforeAll(async () => {
     [redis, idp] = await Promise.all([startRedisServer(), LocalIdentityProvider.start()]);
     app = await startLibraryApp({
-      auth: {
-        tenants: [idp.tenantId],
-        audiences: [idp.audience],
-        authorityHost: idp.authorityHost,
-      },
+      auth: idp.authOptions(),
       redis: { url: redis.url },
     });
     admin = new Redis(redis.url);

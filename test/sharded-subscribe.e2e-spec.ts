@@ -21,11 +21,7 @@ describe('sharded mode: a room is subscribed before the client is told so', () =
     [redis, idp] = await Promise.all([startRedisServer(), LocalIdentityProvider.start()]);
     proxy = await startSlowSubscribeProxy(redis.port, 300);
     const options = {
-      auth: {
-        tenants: [idp.tenantId],
-        audiences: [idp.audience],
-        authorityHost: idp.authorityHost,
-      },
+      auth: idp.authOptions(),
       redis: { url: proxy.url, mode: 'sharded' as const },
     };
     [gateway, publisher] = await Promise.all([

@@ -54,11 +54,7 @@ function describeShardedTopology(
         ? { clusterNodes: redis.url.split(','), mode: 'sharded' as const }
         : { url: redis.url, mode: 'sharded' as const };
       const worker = await startLibraryApp({
-        auth: {
-          tenants: [idp.tenantId],
-          audiences: [idp.audience],
-          authorityHost: idp.authorityHost,
-        },
+        auth: idp.authOptions(),
         redis: target,
         gateway: false,
       } as never);
@@ -110,11 +106,7 @@ describe('routing: messages each instance receives from Redis, classic vs sharde
     const apps = await Promise.all(
       [0, 1, 2].map(() =>
         startLibraryApp({
-          auth: {
-            tenants: [idp.tenantId],
-            audiences: [idp.audience],
-            authorityHost: idp.authorityHost,
-          },
+          auth: idp.authOptions(),
           redis: { url: redis.url, mode, keyPrefix: `routing-${mode}` },
         }),
       ),

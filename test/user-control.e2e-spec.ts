@@ -21,11 +21,7 @@ describe('presence and user control across instances', () => {
   beforeAll(async () => {
     [redis, idp] = await Promise.all([startRedisServer(), LocalIdentityProvider.start()]);
     const options = {
-      auth: {
-        tenants: [idp.tenantId],
-        audiences: [idp.audience],
-        authorityHost: idp.authorityHost,
-      },
+      auth: idp.authOptions(),
       redis: { url: redis.url },
       limits: { maxConnectionsPerUser: 3 },
     };

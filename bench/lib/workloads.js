@@ -118,7 +118,7 @@ async function sendStep(servers, rate, connected) {
 
 /** (c) steady run updates: runs owned by users of one instance, published by the other. */
 async function runsSteady(servers, connected) {
-  const { runsCount, runsRate, runsSeconds } = this.config;
+  const { runsCount, runsRate, runsSeconds, runsWarmupSeconds } = this.config;
   const half = runsCount / 2;
   const owners = [0, 1].map((s) => this.usersOn[1 - s].slice(0, half));
   const runIds = await Promise.all(
@@ -132,7 +132,10 @@ async function runsSteady(servers, connected) {
     this.clients.map((c, i) => c.call('subscribe', { pairs: pairs[i] }, 60_000)),
   );
   const phase = ++this.phase;
-  const perInstance = Math.round((runsRate * runsSeconds) / 2);
+  // A warm-up at the same rate precedes the measured seconds: the first updates of a fresh
+  // instance run through cold code (JIT) and are delivered, but their latency is not steady state.
+  const warmup = Math.round(runsRate * runsWarmupSeconds);
+  const perInstance = Math.round((runsRate * runsSeconds + warmup) / 2);
   const total = perInstance * 2;
   const intervalMs = 2000 / runsRate;
   await all(this.clients, 'phase', { phase, total });
@@ -162,7 +165,7 @@ async function runsSteady(servers, connected) {
   const published = await publishing;
   const cpu1 = await this.cpuSnapshot(servers);
   const loop = await this.loopDelay(servers);
-  const { row, parts } = await this.collect(total, startAt, lastScheduled);
+  const { row, parts } = await this.collect(total, startAt, lastScheduled, warmup);
   const notes = [];
   const subFailed = sum(acks, 'failed');
   if (subFailed) notes.push(`subscribe failures: ${JSON.stringify(acks.map((a) => a.errors))}`);

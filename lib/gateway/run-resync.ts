@@ -64,7 +64,7 @@ export class RunResync implements OnModuleDestroy {
         for (const update of slice.updates) {
           if (Date.parse(update.at) < since) continue;
           namespace.local.to(room).emit(ServerEvents.StatusUpdate, update);
-          this.metrics.emitted.inc({ kind: 'resync' });
+          this.metrics.countEmitted('resync');
           emitted++;
         }
       } catch (error) {

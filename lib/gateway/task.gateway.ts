@@ -177,7 +177,7 @@ export class TaskGateway
     this.metrics.subscribeRequests.inc({ result: ack.ok ? 'ok' : ack.error.code });
     if (ack.ok && ack.replayed > 0) {
       this.metrics.replayed.inc(ack.replayed);
-      this.metrics.emitted.inc({ kind: 'replay' }, ack.replayed);
+      this.metrics.countEmitted('replay', ack.replayed);
     }
     return ack;
   }

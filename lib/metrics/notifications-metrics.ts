@@ -96,17 +96,31 @@ export class NotificationsMetrics {
       },
     });
     connections.onRecovered((role) => this.redisReconnects.inc({ role }));
+    // Counted on every message from Redis: the channel's bytes are searched as they are, and the
+    // labelled children are resolved once.
+    const userMarker = Buffer.from(`#${userRoom('')}`);
+    const runMarker = Buffer.from(`#${RUN_ROOM_PREFIX}`);
+    const roomMessages = this.redisMessagesReceived.labels('room');
+    const otherMessages = this.redisMessagesReceived.labels('other');
     connections.onCreated((role, client) => {
       if (role !== 'subscriber') return;
-      const count = (channel: Buffer | string) => {
-        const name = channel.toString();
-        const room = name.includes(`#${userRoom('')}`) || name.includes(`#${RUN_ROOM_PREFIX}`);
-        this.redisMessagesReceived.inc({ channel: room ? 'room' : 'other' });
+      const count = (channel: Buffer) => {
+        const room = channel.includes(userMarker) || channel.includes(runMarker);
+        (room ? roomMessages : otherMessages).inc();
       };
       client.on('messageBuffer', (channel: Buffer) => count(channel));
       client.on('smessageBuffer', (channel: Buffer) => count(channel));
       client.on('pmessageBuffer', (_pattern: Buffer, channel: Buffer) => count(channel));
     });
+  }
+
+  private readonly emittedByKind = new Map<EmittedKind, { inc(value?: number): void }>();
+
+  /** Counts emitted messages of a kind (labelled children are created once per kind). */
+  countEmitted(kind: EmittedKind, count = 1): void {
+    let child = this.emittedByKind.get(kind);
+    if (!child) this.emittedByKind.set(kind, (child = this.emitted.labels(kind)));
+    child.inc(count);
   }
 
   attach(namespace: Namespace): void {

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import { Cluster, type Redis } from 'ioredis';
 import type { RedisClient } from '../scale-out/redis-connections';
 import { PresenceStore, type PresenceSettings } from './presence.store';
 
@@ -13,7 +13,16 @@ redis.call('ZADD', KEYS[1], ARGV[3], ARGV[1])
 redis.call('PEXPIRE', KEYS[1], ARGV[5])
 return 1`;
 
+// A heartbeat moves a live member's expiry and the key's with it, in one command. XX: a
+// connection unregistered meanwhile is not brought back.
+const BEAT = `
+if redis.call('ZADD', KEYS[1], 'XX', 'CH', ARGV[2], ARGV[1]) == 1 then
+  redis.call('PEXPIRE', KEYS[1], ARGV[3])
+end
+return 1`;
+
 interface ScriptedRedis extends Redis {
+  notificationsPresenceBeat(key: string, member: string, expiry: number, ttlMs: number): unknown;
   notificationsPresenceRegister(
     key: string,
     member: string,
@@ -37,6 +46,7 @@ export class RedisPresenceStore extends PresenceStore {
     this.redis = redis as unknown as ScriptedRedis;
     if (!('notificationsPresenceRegister' in redis)) {
       redis.defineCommand('notificationsPresenceRegister', { numberOfKeys: 1, lua: REGISTER });
+      redis.defineCommand('notificationsPresenceBeat', { numberOfKeys: 1, lua: BEAT });
     }
   }
 
@@ -65,15 +75,27 @@ export class RedisPresenceStore extends PresenceStore {
 
   async heartbeat(connections: Iterable<[string, string]>): Promise<void> {
     const expiry = Date.now() + this.settings.ttlMs;
-    const writes: Array<Promise<unknown>> = [];
-    // Separate commands rather than one pipeline: on Redis Cluster the users' keys live on
-    // different slots. ioredis still writes them to the socket in batches.
-    for (const [userId, connectionId] of connections) {
-      // XX: a connection unregistered meanwhile is not brought back.
-      writes.push(this.redis.zadd(this.key(userId), 'XX', expiry, connectionId));
-      writes.push(this.redis.pexpire(this.key(userId), this.settings.ttlMs));
+    const ttl = this.settings.ttlMs;
+    if ((this.redis as unknown) instanceof Cluster) {
+      // The users' keys live on different slots, which one cluster pipeline cannot hold.
+      const beats: unknown[] = [];
+      for (const [userId, connectionId] of connections)
+        beats.push(
+          this.redis.notificationsPresenceBeat(this.key(userId), connectionId, expiry, ttl),
+        );
+      await Promise.all(beats);
+      return;
     }
-    await Promise.all(writes);
+    // One write for the whole slice: a command per connection costs the event loop a socket
+    // write each, and the heartbeat runs beside the messages.
+    const pipeline = this.redis.pipeline() as unknown as ScriptedRedis & {
+      exec(): Promise<Array<[Error | null, unknown]> | null>;
+    };
+    for (const [userId, connectionId] of connections)
+      pipeline.notificationsPresenceBeat(this.key(userId), connectionId, expiry, ttl);
+    const results = await pipeline.exec();
+    const failed = results?.find(([error]) => error);
+    if (failed) throw failed[0];
   }
 
   async count(userId: string): Promise<number> {

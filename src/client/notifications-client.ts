@@ -26,6 +26,12 @@ export interface NotificationsClientOptions {
   path?: string;
   /** @default ['websocket', 'polling'] */
   transports?: Array<'websocket' | 'polling'>;
+  /**
+   * Send cookies with cross-origin long-polling requests, such as the session affinity cookie of a
+   * load balancer (Azure App Service's ARR affinity). The server's `cors` option must then name the
+   * page's origin and set `credentials: true`. @default false
+   */
+  withCredentials?: boolean;
   /** Reconnection delays; reconnection itself is always on until {@link NotificationsClient.stop}. */
   reconnect?: BackoffOptions;
   /**
@@ -95,6 +101,7 @@ export class NotificationsClient {
       {
         path: options.path,
         transports: options.transports ?? ['websocket', 'polling'],
+        withCredentials: options.withCredentials ?? false,
         autoConnect: false,
         // Reconnection is ours: socket.io-client does not retry a refused handshake or a server-side
         // disconnect (a draining instance), which are exactly the cases to recover from.

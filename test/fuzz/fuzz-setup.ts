@@ -8,11 +8,7 @@ import type { Attacker } from './fuzz-harness';
 /** The app under fuzz, trusting `idp`. */
 export function startFuzzApp(idp: LocalIdentityProvider): Promise<LibraryApp> {
   return startLibraryApp({
-    auth: {
-      tenants: [idp.tenantId],
-      audiences: [idp.audience],
-      authorityHost: idp.authorityHost,
-    },
+    auth: idp.authOptions(),
     // The message size limit stays at its default (64 KiB): that is what the oversized messages
     // test. The subscribe rate limit is lifted so that every malformed subscribe reaches the run
     // store and the access policy instead of stopping at `rate_limited` (the rate limiter has

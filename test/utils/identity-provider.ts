@@ -3,6 +3,7 @@ import { promisify } from 'node:util';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CompactSign, exportJWK, type JWK, type KeyLike } from 'jose';
+import type { NotificationsAuthOptions } from '../../lib/options/notifications-options.interface';
 
 const generateRsaKeyPair = promisify(generateKeyPair);
 
@@ -190,6 +191,16 @@ export class LocalIdentityProvider {
   /** When down, every request answers 503: simulates an outage. */
   setDown(down: boolean): void {
     this.down = down;
+  }
+
+  /** NotificationsModule `auth` options that trust this provider, with any overrides. */
+  authOptions(overrides: Partial<NotificationsAuthOptions> = {}): NotificationsAuthOptions {
+    return {
+      tenants: [this.tenantId],
+      audiences: [this.audience],
+      authorityHost: this.authorityHost,
+      ...overrides,
+    };
   }
 
   /** Mints an RS256 user access token (v2 by default), signed with `keys[0]` unless told. */
