@@ -158,7 +158,7 @@ function spread(values) {
 let profiler;
 let loop;
 let gcObserver;
-let gcPauses = { count: 0, total: 0, max: 0 };
+let gcPauses = { count: 0, total: 0, max: 0, major: 0 };
 const post = (method, params) =>
   new Promise((resolve, reject) =>
     profiler.post(method, params, (error, result) => (error ? reject(error) : resolve(result))),
@@ -227,7 +227,7 @@ serve({
    * collector's pauses over the same time, to tell a collection from the app's own work.
    */
   loopDelay() {
-    const { monitorEventLoopDelay, PerformanceObserver } = require('node:perf_hooks');
+    const { constants, monitorEventLoopDelay, PerformanceObserver } = require('node:perf_hooks');
     loop ??= monitorEventLoopDelay({ resolution: 5 });
     if (!gcObserver) {
       gcObserver = new PerformanceObserver((list) => {
@@ -235,6 +235,9 @@ serve({
           gcPauses.count++;
           gcPauses.total += entry.duration;
           gcPauses.max = Math.max(gcPauses.max, entry.duration);
+          // Major (mark-compact) pauses are the ones that reach the message latency tails.
+          const kind = entry.detail ? entry.detail.kind : entry.kind;
+          if (kind === constants.NODE_PERFORMANCE_GC_MAJOR) gcPauses.major += entry.duration;
         }
       });
       gcObserver.observe({ entryTypes: ['gc'] });
@@ -249,9 +252,10 @@ serve({
           gc_max: round(gcPauses.max),
           gc_total: round(gcPauses.total),
           gc_count: gcPauses.count,
+          gc_major: round(gcPauses.major),
         }
       : null;
-    gcPauses = { count: 0, total: 0, max: 0 };
+    gcPauses = { count: 0, total: 0, max: 0, major: 0 };
     loop.reset();
     loop.enable();
     return result;
