@@ -1,8 +1,5 @@
 import { Inject, Logger, type OnModuleDestroy, type OnApplicationBootstrap } from '@nestjs/common';
 import {
-  ConnectedSocket,
-  MessageBody,
-  SubscribeMessage,
   WebSocketGateway,
   type OnGatewayConnection,
   type OnGatewayDisconnect,
@@ -41,6 +38,7 @@ import { parseRunIdArg, parseSubscribeArgs, parseTokenArg } from './parse-reques
 import { TokenBucket } from './rate-limiter';
 import { ConnectionClaims } from '../auth/connection-claims';
 import { ExpirySchedule } from './expiry-schedule';
+import { sharedListeners } from './shared-listeners';
 import { releaseHandshakeRequest } from './release-handshake-request';
 
 /** Per-connection state, kept on `socket.data`. */
@@ -80,6 +78,15 @@ export class TaskGateway
   protected readonly logger = new Logger('Notifications:TaskGateway');
   private namespace?: Namespace;
   private readonly claims: ConnectionClaims;
+  /** The client events' listeners, shared by every connection (see sharedListeners). */
+  private readonly listeners = sharedListeners<NotificationsSocket>(
+    {
+      [ClientEvents.SubscribeToRun]: (socket, body) => this.subscribeToRun(socket, body),
+      [ClientEvents.UnsubscribeFromRun]: (socket, body) => this.unsubscribeFromRun(socket, body),
+      [ClientEvents.RefreshToken]: (socket, body) => this.refreshToken(socket, body),
+    },
+    this.logger,
+  );
 
   constructor(
     @Inject(NOTIFICATIONS_RESOLVED_OPTIONS)
@@ -156,6 +163,7 @@ export class TaskGateway
     socket.data.bucket = new TokenBucket(this.options.limits.subscribesPerSecond);
     this.expiry.track(socket.id, user.expiresAt);
     this.presence.track(user.userId, socket.id);
+    for (const [event, listener] of this.listeners) socket.on(event, listener);
     releaseHandshakeRequest(socket);
   }
 
@@ -166,10 +174,10 @@ export class TaskGateway
     if (user && socket.data.bucket) this.presence.release(user.userId, socket.id);
   }
 
-  @SubscribeMessage(ClientEvents.SubscribeToRun)
+  /** `subscribeToRun`: answers the ack, with metrics around {@link subscribe}. */
   async subscribeToRun(
-    @ConnectedSocket() socket: NotificationsSocket,
-    @MessageBody() body: unknown,
+    socket: NotificationsSocket,
+    body: unknown,
   ): Promise<SubscribeAck | ErrorAck> {
     const end = this.metrics.subscribeDuration.startTimer();
     const ack = await this.subscribe(socket, body);
@@ -232,10 +240,10 @@ export class TaskGateway
     }
   }
 
-  @SubscribeMessage(ClientEvents.UnsubscribeFromRun)
+  /** `unsubscribeFromRun`: leaves the run's room (idempotent). */
   async unsubscribeFromRun(
-    @ConnectedSocket() socket: NotificationsSocket,
-    @MessageBody() body: unknown,
+    socket: NotificationsSocket,
+    body: unknown,
   ): Promise<UnsubscribeAck | ErrorAck> {
     const runId = parseRunIdArg(body);
     if (!runId) return errorAck('invalid_argument', 'Expected a run id or {runId}.');
@@ -243,10 +251,10 @@ export class TaskGateway
     return { ok: true };
   }
 
-  @SubscribeMessage(ClientEvents.RefreshToken)
+  /** `refreshToken`: a new token of the same user moves the connection's expiry. */
   async refreshToken(
-    @ConnectedSocket() socket: NotificationsSocket,
-    @MessageBody() body: unknown,
+    socket: NotificationsSocket,
+    body: unknown,
   ): Promise<RefreshTokenAck | ErrorAck> {
     const token = parseTokenArg(body);
     if (!token) return errorAck('token_invalid', 'Expected {token}.');
