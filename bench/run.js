@@ -13,7 +13,8 @@
  *          --send-seconds=N (length of each send step),
  *          --redis-options=JSON (ioredis options given to the library variants: experiments),
  *          --profile (V8 CPU profile of each instance per workload, in bench/results/profiles/;
- *          summarise with bench/profile-summary.js).
+ *          summarise with bench/profile-summary.js),
+ *          --alloc-profile (instead: sampled allocations of promoted objects, .heapprofile files).
  */
 const fs = require('node:fs');
 const path = require('node:path');
@@ -48,6 +49,7 @@ const OPTIONS = [
   'send-seconds',
   'redis-options',
   'profile',
+  'alloc-profile',
 ];
 
 function parseArgs(argv) {
@@ -104,6 +106,7 @@ function configure(args) {
     drainMaxMs: 30_000,
     variants: ALL_VARIANTS,
     profile: Boolean(args.profile),
+    allocProfile: Boolean(args['alloc-profile']),
   };
   if (args.rounds) config.rounds = positive(args.rounds, 'rounds');
   if (args.connections) config.connections = positive(args.connections, 'connections');
@@ -186,7 +189,8 @@ async function main() {
   ensureBuild();
   fs.mkdirSync(RESULTS, { recursive: true });
   fs.rmSync(path.join(RESULTS, 'logs'), { recursive: true, force: true });
-  if (config.profile) fs.rmSync(path.join(RESULTS, 'profiles'), { recursive: true, force: true });
+  if (config.profile || config.allocProfile)
+    fs.rmSync(path.join(RESULTS, 'profiles'), { recursive: true, force: true });
   const info = machine();
   const build = libraryBuild();
   log(

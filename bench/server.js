@@ -199,9 +199,20 @@ serve({
   },
 
   /** Diagnostics (--profile): starts V8's CPU profiler for one workload phase. */
-  async profileStart() {
+  async profileStart({ allocations } = {}) {
     profiler ??= new (require('node:inspector').Session)();
     profiler.connect();
+    if (allocations) {
+      // Objects that survived young-generation collections (promoted) and were freed later by a
+      // mark-compact: what brings the old generation's collections, and their pauses, closer.
+      await post('HeapProfiler.enable');
+      await post('HeapProfiler.startSampling', {
+        samplingInterval: 4096,
+        includeObjectsCollectedByMajorGC: true,
+        includeObjectsCollectedByMinorGC: false,
+      });
+      return true;
+    }
     await post('Profiler.enable');
     await post('Profiler.setSamplingInterval', { interval: 500 });
     await post('Profiler.start');
@@ -209,7 +220,13 @@ serve({
   },
 
   /** Stops the profiler and writes the phase's .cpuprofile. */
-  async profileStop({ file }) {
+  async profileStop({ file, allocations } = {}) {
+    if (allocations) {
+      const { profile } = await post('HeapProfiler.stopSampling');
+      require('node:fs').writeFileSync(file, JSON.stringify(profile));
+      profiler.disconnect();
+      return file;
+    }
     const { profile } = await post('Profiler.stop');
     require('node:fs').writeFileSync(file, JSON.stringify(profile));
     profiler.disconnect();

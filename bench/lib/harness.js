@@ -238,16 +238,18 @@ class Bench {
 
   /** With --profile, runs fn under the servers' CPU profiler: one .cpuprofile per instance. */
   async profiled(servers, label, fn) {
-    if (!this.config.profile) return fn();
+    const allocations = this.config.allocProfile;
+    if (!this.config.profile && !allocations) return fn();
     const dir = path.join(RESULTS, 'profiles', `${this.current}-${label}`);
     fs.mkdirSync(dir, { recursive: true });
-    await all(servers, 'profileStart');
+    await all(servers, 'profileStart', { allocations });
     try {
       return await fn();
     } finally {
+      const ext = allocations ? 'heapprofile' : 'cpuprofile';
       await Promise.all(
         servers.map((srv, s) =>
-          srv.call('profileStop', { file: path.join(dir, `instance-${s}.cpuprofile`) }),
+          srv.call('profileStop', { file: path.join(dir, `instance-${s}.${ext}`), allocations }),
         ),
       );
     }

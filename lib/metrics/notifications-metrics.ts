@@ -8,6 +8,26 @@ import { RedisConnections } from '../scale-out/redis-connections';
 export type EmittedKind = 'status_update' | 'notification' | 'broadcast' | 'replay' | 'resync';
 
 /**
+ * A counter whose values live in `counts` (one number per label value) and are read when the
+ * registry is collected: the hot path increments a number, prom-client sees the totals.
+ */
+function countersFrom<L extends string>(
+  configuration: { name: string; help: string; labelNames: readonly [L]; registers: Registry[] },
+  counts: () => Record<string, number>,
+): Counter<L> {
+  const [label] = configuration.labelNames;
+  return new Counter<L>({
+    ...configuration,
+    collect() {
+      this.reset();
+      for (const [value, total] of Object.entries(counts())) {
+        if (total > 0) this.inc({ [label]: value } as Partial<Record<L, string>>, total);
+      }
+    },
+  });
+}
+
+/**
  * The module's Prometheus metrics, in a registry of its own (one per app, so that several apps in
  * one process do not collide). Expose it on the app's `/metrics`, e.g. with `registry.metrics()`.
  * Every name starts with `notifications_`.
@@ -38,12 +58,26 @@ export class NotificationsMetrics {
     registers: [this.registry],
   });
 
-  readonly emitted = new Counter({
-    name: 'notifications_messages_emitted_total',
-    help: 'Messages emitted by kind (a room emit counts once, whatever the number of receivers)',
-    labelNames: ['kind'] as const,
-    registers: [this.registry],
-  });
+  // Counted on every message: plain numbers here, handed to prom-client when it is scraped, so
+  // that a message costs no label hashing nor the garbage that comes with it.
+  private readonly emittedCounts: Record<EmittedKind, number> = {
+    status_update: 0,
+    notification: 0,
+    broadcast: 0,
+    replay: 0,
+    resync: 0,
+  };
+  private readonly receivedCounts = { room: 0, other: 0 };
+
+  readonly emitted = countersFrom(
+    {
+      name: 'notifications_messages_emitted_total',
+      help: 'Messages emitted by kind (a room emit counts once, whatever the number of receivers)',
+      labelNames: ['kind'] as const,
+      registers: [this.registry],
+    },
+    () => this.emittedCounts,
+  );
 
   readonly replayed = new Counter({
     name: 'notifications_replayed_updates_total',
@@ -66,12 +100,15 @@ export class NotificationsMetrics {
     registers: [this.registry],
   });
 
-  readonly redisMessagesReceived = new Counter({
-    name: 'notifications_redis_messages_received_total',
-    help: 'Pub/sub messages this instance received from Redis (what scale-out costs it), by channel: a room (user or run) or other (broadcasts, control, heartbeats)',
-    labelNames: ['channel'] as const,
-    registers: [this.registry],
-  });
+  readonly redisMessagesReceived = countersFrom(
+    {
+      name: 'notifications_redis_messages_received_total',
+      help: 'Pub/sub messages this instance received from Redis (what scale-out costs it), by channel: a room (user or run) or other (broadcasts, control, heartbeats)',
+      labelNames: ['channel'] as const,
+      registers: [this.registry],
+    },
+    () => this.receivedCounts,
+  );
 
   constructor(@Inject(RedisConnections) connections: RedisConnections) {
     const namespace = () => this.namespace;
@@ -96,17 +133,15 @@ export class NotificationsMetrics {
       },
     });
     connections.onRecovered((role) => this.redisReconnects.inc({ role }));
-    // Counted on every message from Redis: the channel's bytes are searched as they are, and the
-    // labelled children are resolved once.
+    // Counted on every message from Redis: the channel's bytes are searched as they are.
     const userMarker = Buffer.from(`#${userRoom('')}`);
     const runMarker = Buffer.from(`#${RUN_ROOM_PREFIX}`);
-    const roomMessages = this.redisMessagesReceived.labels('room');
-    const otherMessages = this.redisMessagesReceived.labels('other');
+    const received = this.receivedCounts;
     connections.onCreated((role, client) => {
       if (role !== 'subscriber') return;
       const count = (channel: Buffer) => {
-        const room = channel.includes(userMarker) || channel.includes(runMarker);
-        (room ? roomMessages : otherMessages).inc();
+        if (channel.includes(userMarker) || channel.includes(runMarker)) received.room++;
+        else received.other++;
       };
       client.on('messageBuffer', (channel: Buffer) => count(channel));
       client.on('smessageBuffer', (channel: Buffer) => count(channel));
@@ -114,13 +149,9 @@ export class NotificationsMetrics {
     });
   }
 
-  private readonly emittedByKind = new Map<EmittedKind, { inc(value?: number): void }>();
-
-  /** Counts emitted messages of a kind (labelled children are created once per kind). */
+  /** Counts emitted messages of a kind. */
   countEmitted(kind: EmittedKind, count = 1): void {
-    let child = this.emittedByKind.get(kind);
-    if (!child) this.emittedByKind.set(kind, (child = this.emitted.labels(kind)));
-    child.inc(count);
+    this.emittedCounts[kind] += count;
   }
 
   attach(namespace: Namespace): void {
