@@ -14,7 +14,8 @@
  *          --redis-options=JSON (ioredis options given to the library variants: experiments),
  *          --profile (V8 CPU profile of each instance per workload, in bench/results/profiles/;
  *          summarise with bench/profile-summary.js),
- *          --alloc-profile (instead: sampled allocations of promoted objects, .heapprofile files).
+ *          --alloc-profile[=all] (instead: sampled allocations of promoted objects, or of all
+ *          objects, .heapprofile files).
  */
 const fs = require('node:fs');
 const path = require('node:path');
@@ -106,7 +107,8 @@ function configure(args) {
     drainMaxMs: 30_000,
     variants: ALL_VARIANTS,
     profile: Boolean(args.profile),
-    allocProfile: Boolean(args['alloc-profile']),
+    // true: promoted objects only; 'all': every allocation.
+    allocProfile: args['alloc-profile'] === 'all' ? 'all' : Boolean(args['alloc-profile']),
   };
   if (args.rounds) config.rounds = positive(args.rounds, 'rounds');
   if (args.connections) config.connections = positive(args.connections, 'connections');

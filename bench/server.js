@@ -209,7 +209,8 @@ serve({
       await post('HeapProfiler.startSampling', {
         samplingInterval: 4096,
         includeObjectsCollectedByMajorGC: true,
-        includeObjectsCollectedByMinorGC: false,
+        // --alloc-profile=all: every allocation, also what died young.
+        includeObjectsCollectedByMinorGC: allocations === 'all',
       });
       return true;
     }
