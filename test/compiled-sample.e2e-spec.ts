@@ -75,7 +75,10 @@ describe('compiled sample (node dist/sample/main.js)', () => {
       const page = await http<string>(`${url}/`);
       expect(page.status).toBe(200);
       expect(page.body).toContain('<html');
-      expect((await http(`${url}/app.js`)).status).toBe(200);
+      // Every script the page loads is served.
+      for (const src of page.body.match(/(?<=<script src=")[^"]+/g) ?? [])
+        expect((await http(`${url}${src}`)).status).toBe(200);
+      expect(page.body).toContain('/run-list.js');
       const metrics = await http<string>(`${url}/metrics`);
       expect(metrics.status).toBe(200);
       expect(metrics.body).toMatch(/^# HELP /m);

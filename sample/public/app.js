@@ -4,8 +4,7 @@
 'use strict';
 
 (() => {
-  const FINAL = new Set(['completed', 'failed', 'cancelled', 'unavailable']);
-  const MAX_RUNS = 10;
+  const FINAL = SampleRunList.FINAL;
   const MAX_ALERTS = 20;
   const USER_KEY = 'notif.user';
   const REFRESH_MARGIN_MS = 120000; // a dev token is renewed when it has less than this left
@@ -99,94 +98,16 @@
     notice('Your token has expired. Paste a new one and press Connect.');
   }
 
-  // ---------- runs ----------
+  // ---------- runs (run-list.js) ----------
 
-  const storageKey = (s) => `notif.runs.${s.oid}`;
-
-  const FIELDS = ['runId', 'status', 'message', 'percent', 'lastSeq', 'at'];
-  const persist = (s) => store.set(storageKey(s), [...s.runs.values()], FIELDS);
-
-  function restore(s) {
-    const list = store.get(storageKey(s));
-    for (const saved of Array.isArray(list) ? list : [])
-      if (saved && typeof saved.runId === 'string') addRun(s, saved);
-  }
-
-  function addRun(s, init) {
-    const run = { status: 'submitted', percent: 0, lastSeq: 0, ...init };
-    const li = $('run-template').content.firstElementChild.cloneNode(true);
-    const short = run.runId.slice(0, 8);
-    li.dataset.runId = run.runId;
-    Object.assign(li.querySelector('code'), { textContent: short, title: run.runId });
-    li.querySelector('.bar').setAttribute('aria-label', `Progress of task ${short}`);
-    run.li = li;
-    s.runs.set(run.runId, run);
-    el.runs.prepend(li); // newest first
-    for (const old of s.runs.values()) {
-      if (s.runs.size <= MAX_RUNS) break;
-      if (!FINAL.has(old.status)) continue; // never drop a run still streaming
-      s.runs.delete(old.runId);
-      old.li.remove();
-    }
-    render(run);
-    if (!FINAL.has(run.status)) follow(s, run);
-    return run;
-  }
-
-  function render(run) {
-    const pct = Math.max(0, Math.min(100, Math.round(run.percent)));
-    const q = (sel) => run.li.querySelector(sel);
-    run.li.dataset.status = run.status;
-    q('.run-status').textContent = run.status;
-    q('.bar').setAttribute('aria-valuenow', String(pct));
-    q('.bar').setAttribute('aria-valuetext', `${pct}%, ${run.status}`);
-    q('.bar-fill').style.width = `${pct}%`;
-    q('.run-detail').textContent = [run.message, `${pct}%`, time(run.at)]
-      .filter(Boolean)
-      .join(' · ');
-    el.runsEmpty.hidden = el.runs.children.length > 0;
-    updateStart();
-  }
-
-  /** Subscribes from the last seq shown (0 for a new run): the server replays what was missed. */
-  function follow(s, run) {
-    s.client
-      .subscribeToRun(run.runId, (u) => apply(s, run, u), { afterSeq: run.lastSeq })
-      .then((unsubscribe) => {
-        run.unsubscribe = unsubscribe;
-        if (FINAL.has(run.status)) release(run);
-      })
-      .catch((err) => failRun(s, run, err.code));
-  }
-
-  function apply(s, run, u) {
-    const data = u.data && typeof u.data === 'object' ? u.data : {};
-    run.lastSeq = u.seq;
-    run.status = u.status;
-    run.message = typeof u.message === 'string' ? u.message : '';
-    run.at = u.at;
-    if (typeof data.percent === 'number') run.percent = data.percent;
-    if (u.status === 'completed') run.percent = 100;
-    render(run);
-    persist(s);
-    if (FINAL.has(run.status)) release(run);
-  }
-
-  /** Nothing more comes for a finished run: free its subscription on the server. */
-  function release(run) {
-    const unsubscribe = run.unsubscribe;
-    run.unsubscribe = null;
-    if (unsubscribe) unsubscribe().catch(() => undefined);
-  }
-
-  function failRun(s, run, code) {
-    if (s !== session) return;
-    if (code !== 'not_found')
-      return notice(`Could not follow task ${run.runId.slice(0, 8)} (${code}).`);
-    Object.assign(run, { status: 'unavailable', message: 'The server no longer knows this task' });
-    render(run);
-    persist(s);
-  }
+  const { addRun, persist, restore, failRun } = SampleRunList({
+    el,
+    store,
+    time,
+    notice,
+    updateStart: () => updateStart(),
+    isCurrent: (s) => s === session,
+  });
 
   function updateStart() {
     const state = el.conn.dataset.state;

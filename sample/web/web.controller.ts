@@ -6,6 +6,7 @@ import { SAMPLE_CONFIG } from '../sample.constants';
 
 const ASSETS: Record<string, string> = {
   'app.js': 'application/javascript; charset=utf-8',
+  'run-list.js': 'application/javascript; charset=utf-8',
   'styles.css': 'text/css; charset=utf-8',
   // Built by scripts/bundle-client.js: the client SDK for the browser.
   'notifications-sdk.js': 'application/javascript; charset=utf-8',
