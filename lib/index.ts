@@ -35,7 +35,8 @@ export {
 export { NotificationsMetrics, type EmittedKind } from './metrics/notifications-metrics';
 export { TaskGateway } from './gateway/task.gateway';
 export { RedisIoAdapter } from './scale-out/redis-io.adapter';
-export { RedisConnections, type RedisClient } from './scale-out/redis-connections';
+export { RedisConnections } from './scale-out/redis-connections';
+export { createRedisClient, type RedisClient } from './scale-out/create-redis-client';
 export { TokenVerifier, type VerifiedToken } from './auth/token-verifier';
 export { EntraTokenVerifier } from './auth/entra-token.verifier';
 export { SigningKeyProvider, type TenantSigningKeys } from './auth/signing-key.provider';

@@ -1,22 +1,11 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { createAdapter, createShardedAdapter } from '@socket.io/redis-adapter';
-import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import type { Server, ServerOptions } from 'socket.io';
 import { NOTIFICATIONS_RESOLVED_OPTIONS } from '../notifications.constants';
 import type { ResolvedNotificationsOptions } from '../options/resolved-options';
+import { createRedisClient, type RedisClient } from './create-redis-client';
 
-/** A Redis connection: a single server or a Redis Cluster. */
-export type RedisClient = Redis | Cluster;
-
-/** The `host:port` and credentials of a `redis://` URL, as ioredis options. */
-function nodeFromUrl(raw: string): { host: string; port: number; auth: RedisOptions } {
-  const url = new URL(raw);
-  const auth: RedisOptions = {};
-  if (url.username) auth.username = decodeURIComponent(url.username);
-  if (url.password) auth.password = decodeURIComponent(url.password);
-  if (url.protocol === 'rediss:') auth.tls = {};
-  return { host: url.hostname, port: Number(url.port || 6379), auth };
-}
+export type { RedisClient } from './create-redis-client';
 
 /**
  * Owns every Redis connection of the module: one for commands (run store, health) and, when a
@@ -49,22 +38,7 @@ export class RedisConnections implements OnApplicationShutdown {
   create(role: string): RedisClient {
     const redis = this.options.redis;
     if (!redis) throw new Error('Redis is not configured.');
-    const settings: RedisOptions = { connectionName: `notifications:${role}`, ...redis.options };
-    let client: RedisClient;
-    if (redis.clusterNodes) {
-      const nodes = redis.clusterNodes.map(nodeFromUrl);
-      client = new Cluster(
-        nodes.map(({ host, port }) => ({ host, port })),
-        {
-          // Without it, SSUBSCRIBE through the cluster client fails with "Too many Cluster redirections".
-          shardedSubscribers: redis.mode === 'sharded',
-          ...redis.clusterOptions,
-          redisOptions: { ...nodes[0].auth, ...settings, ...redis.clusterOptions?.redisOptions },
-        },
-      );
-    } else {
-      client = redis.url ? new Redis(redis.url, settings) : new Redis(settings);
-    }
+    const client = createRedisClient(redis, { connectionName: `notifications:${role}` });
     // Without a listener, ioredis reports every failed reconnect attempt as an unhandled error.
     let lastError = '';
     let downSince = 0;

@@ -1,5 +1,5 @@
 import { Logger, type OnApplicationShutdown } from '@nestjs/common';
-import type { Cluster, Redis } from 'ioredis';
+import type { RedisClient } from '../../lib';
 import { sampleRedis } from '../redis-client';
 
 /** A task handed to the worker. */
@@ -17,7 +17,7 @@ const QUEUE_KEY = 'notifications:sample:tasks';
  */
 export class TaskQueue implements OnApplicationShutdown {
   private readonly logger = new Logger('TaskQueue');
-  private readonly redis: Redis | Cluster;
+  private readonly redis: RedisClient;
   private consuming?: Promise<void>;
   private stopped = false;
 
