@@ -19,9 +19,7 @@ import { TokenVerifier, type VerifiedToken } from './token-verifier';
 const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 const REQUIRED_CLAIMS = ['exp', 'nbf', 'iat', 'iss', 'aud', 'tid'];
 
-function invalid(reason: string): AuthError {
-  return new AuthError('token_invalid', reason);
-}
+const invalid = AuthError.invalidToken;
 
 /**
  * Verifies Microsoft Entra ID access tokens: RS256 with a `kid` only, tenant allow-list checked before

@@ -8,9 +8,7 @@ export interface RegisteredClaimsPolicy {
   required: readonly string[];
 }
 
-function invalid(reason: string): AuthError {
-  return new AuthError('token_invalid', reason);
-}
+const invalid = AuthError.invalidToken;
 
 /**
  * RFC 7519 checks of a signed token's registered claims: required claims present, numeric dates,

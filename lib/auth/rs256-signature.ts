@@ -5,11 +5,10 @@ import type { JWK } from 'jose';
 const MIN_MODULUS_BITS = 2048;
 
 /**
- * Imports a JWK as an RSA public key for RS256, or returns undefined when it is not one that may
- * verify tokens (not RSA, not for signatures, or under 2048 bits).
+ * Imports an RSA signature JWK (the caller checks `kty` and `use`) as a public key for RS256, or
+ * returns undefined when it may not verify RS256 tokens: another `alg`, or under 2048 bits.
  */
 export function importRs256Key(jwk: JWK): KeyObject | undefined {
-  if (jwk.kty !== 'RSA' || (jwk.use !== undefined && jwk.use !== 'sig')) return undefined;
   if (jwk.alg !== undefined && jwk.alg !== 'RS256') return undefined;
   try {
     const key = createPublicKey({ key: { kty: 'RSA', n: jwk.n, e: jwk.e }, format: 'jwk' });

@@ -8,4 +8,9 @@ export class AuthError extends NotificationsError {
   constructor(code: AuthErrorCode, message: string, options?: { cause?: unknown }) {
     super(code, message, options);
   }
+
+  /** A malformed, forged or unacceptable token: `token_invalid`, with the reason for the log. */
+  static invalidToken(reason: string): AuthError {
+    return new AuthError('token_invalid', reason);
+  }
 }

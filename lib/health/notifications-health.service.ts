@@ -3,6 +3,7 @@ import { NotificationsHub } from '../gateway/notifications-hub';
 import { NOTIFICATIONS_RESOLVED_OPTIONS } from '../notifications.constants';
 import type { ResolvedNotificationsOptions } from '../options/resolved-options';
 import { RedisConnections } from '../scale-out/redis-connections';
+import { withTimeout } from '../util/with-timeout';
 import { PubSubProbe } from './pubsub-probe';
 
 /** The state of one dependency. */
@@ -92,19 +93,5 @@ export class NotificationsHealthService {
     if (!publisher || !subscriber || !redis) return undefined;
     this.probe = new PubSubProbe(publisher, subscriber, redis.mode === 'sharded', redis.keyPrefix);
     return this.probe;
-  }
-}
-
-async function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([
-      promise,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(message)), ms);
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
   }
 }

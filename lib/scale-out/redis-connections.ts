@@ -3,6 +3,7 @@ import { createAdapter, createShardedAdapter } from '@socket.io/redis-adapter';
 import type { Server, ServerOptions } from 'socket.io';
 import { NOTIFICATIONS_RESOLVED_OPTIONS } from '../notifications.constants';
 import type { ResolvedNotificationsOptions } from '../options/resolved-options';
+import { withTimeout } from '../util/with-timeout';
 import { createRedisClient, type RedisClient } from './create-redis-client';
 
 export type { RedisClient } from './create-redis-client';
@@ -108,13 +109,10 @@ export class RedisConnections implements OnApplicationShutdown {
     const subscriber = this.get('subscriber');
     if (this.options.redis?.mode !== 'sharded' || !subscriber) return;
     // The sharded adapter's channel of a room: `${channelPrefix}#${namespace}#${room}#`.
-    const subscribed = subscriber.ssubscribe(`${this.adapterKey()}#${namespace}#${room}#`);
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([
-      subscribed.catch(() => undefined),
-      new Promise((resolve) => (timer = setTimeout(resolve, maxWaitMs))),
-    ]);
-    clearTimeout(timer);
+    const channel = `${this.adapterKey()}#${namespace}#${room}#`;
+    await withTimeout(subscriber.ssubscribe(channel), maxWaitMs, 'not confirmed').catch(
+      () => undefined,
+    );
   }
 
   private adapterKey(): string {

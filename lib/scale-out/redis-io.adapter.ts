@@ -1,8 +1,6 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import { IoAdapter } from '@nestjs/platform-socket.io';
-import type { MessageMappingProperties } from '@nestjs/websockets';
-import type { Observable } from 'rxjs';
-import type { Server, ServerOptions, Socket } from 'socket.io';
+import type { Server, ServerOptions } from 'socket.io';
 import { NOTIFICATIONS_RESOLVED_OPTIONS } from '../notifications.constants';
 import type { ResolvedNotificationsOptions } from '../options/resolved-options';
 import { RedisConnections } from './redis-connections';
@@ -17,40 +15,6 @@ import { RedisConnections } from './redis-connections';
  * in-memory adapter.
  */
 export class RedisIoAdapter extends IoAdapter {
-  /**
-   * Binds each gateway message handler with one plain listener per socket. Nest's own binding
-   * builds an rxjs pipeline per handler per socket (and one for disconnect), which costs several
-   * kilobytes per idle connection; here a pipeline exists only while a message is handled.
-   */
-  override bindMessageHandlers(
-    socket: Socket,
-    handlers: MessageMappingProperties[],
-    transform: (data: unknown) => Observable<unknown>,
-  ): void {
-    for (const { message, callback, isAckHandledManually } of handlers as Array<
-      MessageMappingProperties & { isAckHandledManually?: boolean }
-    >) {
-      socket.on(message as string, (...args: unknown[]) => {
-        // As rxjs' fromEvent does: one argument as is, several as an array.
-        const { data, ack } = this.mapPayload(args.length === 1 ? args[0] : args);
-        transform(callback(data, ack)).subscribe({
-          next: (response) => {
-            if (response === null || response === undefined) return;
-            const event = response as { event?: string; data?: unknown };
-            if (event.event) {
-              socket.emit(event.event, event.data);
-            } else if (!isAckHandledManually && typeof ack === 'function') {
-              (ack as (value: unknown) => void)(response);
-            }
-          },
-          // Handlers answer errors with error acks; anything else was already reported by Nest's
-          // exception filters, and must not reach the socket.
-          error: () => undefined,
-        });
-      });
-    }
-  }
-
   constructor(private readonly app: INestApplicationContext) {
     super(app);
   }
