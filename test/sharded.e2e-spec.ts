@@ -1,6 +1,7 @@
 import type { Socket } from 'socket.io-client';
 import { NotificationsMetrics } from '../lib';
 import type { StatusUpdate, UserNotification } from '../src/protocol/messages';
+import { DEV_TENANT_ID, DevIdentity } from '../sample/dev-identity/dev-identity';
 import { describeCoreScenarios } from './core-scenarios';
 import { LocalIdentityProvider, randomGuid } from './utils/identity-provider';
 import { startLibraryApp, type LibraryApp } from './utils/library-app';
@@ -48,6 +49,13 @@ function describeShardedTopology(
         return { token: await idp.issueToken({ oid: oids.get(user)! }), userId: oids.get(user)! };
       },
     }));
+
+    it("the sample's dev identity shares one signing key through this Redis", async () => {
+      const [a, b] = [await DevIdentity.create(redis.url), await DevIdentity.create(redis.url)];
+      const kid = async (dev: DevIdentity) =>
+        (await dev.getSigningKeys(DEV_TENANT_ID, '2.0')).keys.map((k) => k.kid);
+      expect(await kid(b)).toEqual(await kid(a));
+    });
 
     it('publisher-only mode (a worker without a gateway) reaches subscribers in sharded mode', async () => {
       const target = redis.url.includes(',')

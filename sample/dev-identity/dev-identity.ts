@@ -54,12 +54,13 @@ export class DevIdentity extends SigningKeyProvider {
     const { privateKey } = await generateKeyPair('RS256', { extractable: true });
     let jwk = await exportJWK(privateKey);
     if (redisUrl) {
-      const redis = sampleRedis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 3 });
+      // Commands wait for the connection (a Cluster connects on its own; lazyConnect would be a
+      // per-node option there), and give up after a few reconnect attempts.
+      const redis = sampleRedis(redisUrl, { maxRetriesPerRequest: 3 });
       redis.on('error', (error: Error) =>
         new Logger('DevIdentity').warn(`Redis: ${error.message}`),
       );
       try {
-        await redis.connect();
         await redis.set(KEY_NAME, JSON.stringify(jwk), 'NX');
         jwk = JSON.parse((await redis.get(KEY_NAME)) as string) as JWK;
       } finally {

@@ -1,4 +1,4 @@
-import { Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { Logger, type OnApplicationShutdown, type OnModuleDestroy } from '@nestjs/common';
 import type { RedisClient } from '../../lib';
 import { sampleRedis } from '../redis-client';
 
@@ -15,7 +15,7 @@ const QUEUE_KEY = 'notifications:sample:tasks';
  * worker that then crashes is lost with it; a production queue would use BLMOVE to a processing
  * list, or a job library.
  */
-export class TaskQueue implements OnApplicationShutdown {
+export class TaskQueue implements OnModuleDestroy, OnApplicationShutdown {
   private readonly logger = new Logger('TaskQueue');
   private readonly redis: RedisClient;
   private consuming?: Promise<void>;
@@ -56,6 +56,11 @@ export class TaskQueue implements OnApplicationShutdown {
   async stop(): Promise<void> {
     this.stopped = true;
     await this.consuming;
+  }
+
+  // Shutdown's first phase: a draining worker takes no new job, which stays in Redis for another.
+  async onModuleDestroy(): Promise<void> {
+    await this.stop();
   }
 
   async onApplicationShutdown(): Promise<void> {
