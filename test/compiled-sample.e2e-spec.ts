@@ -76,9 +76,9 @@ describe('compiled sample (node dist/sample/main.js)', () => {
       expect(page.status).toBe(200);
       expect(page.body).toContain('<html');
       // Every script the page loads is served.
-      for (const src of page.body.match(/(?<=<script src=")[^"]+/g) ?? [])
-        expect((await http(`${url}${src}`)).status).toBe(200);
-      expect(page.body).toContain('/run-list.js');
+      const scripts = page.body.match(/(?<=<script src=")[^"]+/g) ?? [];
+      expect(scripts).toEqual(['/notifications-sdk.js', '/run-list.js', '/app.js']);
+      for (const src of scripts) expect((await http(`${url}${src}`)).status).toBe(200);
       const metrics = await http<string>(`${url}/metrics`);
       expect(metrics.status).toBe(200);
       expect(metrics.body).toMatch(/^# HELP /m);

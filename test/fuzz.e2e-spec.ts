@@ -222,9 +222,9 @@ describe('fuzz: 10,000 malformed messages from 4 attackers while a client follow
     const before = { sockets: hub.namespace.sockets.size, expiryEntries: expiry.size };
     const oid = randomGuid();
     const token = await idp.issueToken({ oid });
-    // The RSA signature check runs on libuv's thread pool, so a close that arrives a moment after
-    // the refresh is handled while the token is still being verified: what an attacker that
-    // refreshes and hangs up in a loop does.
+    // Verification awaits the signing keys, so a close that arrives a moment after the refresh is
+    // handled while the token is still being verified: what an attacker that refreshes and hangs
+    // up in a loop does.
     for (const closeAfterMs of [0, 1, 2, 3, 5, 8]) {
       const socket = await connectClient(lib.url, token);
       for (let i = 0; i < 20; i++) socket.emit('refreshToken', { token });

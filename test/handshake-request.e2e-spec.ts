@@ -78,6 +78,7 @@ describe('handshake request of an authenticated connection', () => {
     const closed: string[] = [];
     const engine = namespace().server.engine;
     const middlewares = (engine as unknown as { middlewares: unknown[] }).middlewares;
+    const installed = middlewares.length;
     // As pino-http does: log the response when it closes.
     engine.use(
       (req: IncomingMessage, res: { once(e: string, f: () => void): void }, next: () => void) => {
@@ -99,7 +100,7 @@ describe('handshake request of an authenticated connection', () => {
       });
       expect(closed).toHaveLength(1);
     } finally {
-      middlewares.length = 0;
+      middlewares.length = installed;
     }
   });
 });

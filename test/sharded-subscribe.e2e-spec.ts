@@ -40,12 +40,15 @@ describe('sharded mode: a room is subscribed before the client is told so', () =
     const socket = await connectClient(gateway.url, await idp.issueToken({ oid }));
     try {
       const runs = await Promise.all([1, 2, 3].map(() => publisher.notifications.createRun(oid)));
+      const delayedBefore = proxy.delayed();
       const received = record<StatusUpdate>(socket, 'statusUpdate');
       for (const run of runs) {
         const ack = await emitWithAck(socket, 'subscribeToRun', { runId: run.runId, afterSeq: 0 });
         expect(ack).toMatchObject({ ok: true, replayed: 0 });
         await publisher.notifications.publishRunUpdate(run.runId, { status: 'running' });
       }
+      // Each run room's subscription went through the proxy's delay.
+      expect(proxy.delayed() - delayedBefore).toBeGreaterThanOrEqual(runs.length);
       await waitUntil(socket, () => received.length === runs.length, 5000);
       expect(received.map((u) => u.runId).sort()).toEqual(runs.map((r) => r.runId).sort());
     } finally {

@@ -29,7 +29,10 @@ function median(values) {
   return list.length % 2 ? list[mid] : (list[mid - 1] + list[mid]) / 2;
 }
 
-/** How rounds combine: the worst delivery and the worst max; the median of everything else. */
+/**
+ * How rounds combine: the worst delivery, the fewest connections and the worst max; the median of
+ * everything else.
+ */
 function combine(key, values) {
   if (values.some((v) => Array.isArray(v))) return undefined; // per-round only (see iterations)
   const objects = values.filter((v) => v && typeof v === 'object');
@@ -47,8 +50,9 @@ function combine(key, values) {
   }
   const list = values.filter((v) => typeof v === 'number' && Number.isFinite(v));
   if (list.length === 0) return null;
-  if (key === 'delivered_ratio') return Math.min(...list);
-  if (key === 'max_ms' || key === 'max') return Math.max(...list);
+  // A round that opened fewer connections must fail the gate whatever the other rounds did.
+  if (key === 'delivered_ratio' || key === 'connections') return Math.min(...list);
+  if (key === 'max_ms' || key === 'max' || key === 'gc_max') return Math.max(...list);
   if (
     [
       'lost',

@@ -331,11 +331,15 @@ describe('EntraTokenVerifier', () => {
     );
 
     it('refuses a token signed by a published RSA key shorter than 2048 bits', async () => {
+      const good = await idp.addKey();
       const weak = await idp.addKey({ modulusLength: 1024 });
       try {
+        // Both keys arrive in the same key set: only the modulus length differs.
+        await expect(verifier.verify(await idp.issueToken({ key: good }))).resolves.toBeDefined();
         const token = await idp.issueToken({ key: weak });
         await expect(verifier.verify(token)).rejects.toMatchObject({ code: 'token_invalid' });
       } finally {
+        idp.removeKey(good.kid);
         idp.removeKey(weak.kid);
       }
     });

@@ -46,13 +46,17 @@ export async function startNginx(upstreams: number[]): Promise<NginxHandle> {
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 100; i++) {
+  for (let i = 0; ; i++) {
     if (child.exitCode !== null)
       throw new Error(`nginx exited: ${readFileSync(join(dir, 'error.log'), 'utf8')}`);
     try {
       await fetch(`${url}/health`);
       break;
     } catch {
+      if (i === 100) {
+        child.kill('SIGKILL');
+        throw new Error(`nginx did not answer on ${url} within 5 s`);
+      }
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
   }

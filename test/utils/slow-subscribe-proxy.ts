@@ -5,6 +5,8 @@ import type { AddressInfo } from 'node:net';
 export interface SlowSubscribeProxy {
   /** `redis://127.0.0.1:<port>` of the proxy. */
   url: string;
+  /** Chunks held back so far: shows that the delay applied. */
+  delayed(): number;
   stop(): Promise<void>;
 }
 
@@ -19,6 +21,7 @@ export async function startSlowSubscribeProxy(
   delayMs: number,
 ): Promise<SlowSubscribeProxy> {
   const sockets = new Set<Socket>();
+  let delayed = 0;
   const server: Server = createServer((client) => {
     const upstream = createConnection(redisPort, '127.0.0.1');
     sockets.add(client).add(upstream);
@@ -27,7 +30,10 @@ export async function startSlowSubscribeProxy(
       // A RESP command name: SUBSCRIBE, PSUBSCRIBE or SSUBSCRIBE (not a name like `x:subscriber`).
       const slow = /\r\n\$\d+\r\n[ps]?subscribe\r\n/i.test(chunk.toString('latin1'));
       chain = chain.then(async () => {
-        if (slow) await new Promise((resolve) => setTimeout(resolve, delayMs));
+        if (slow) {
+          delayed++;
+          await new Promise((resolve) => setTimeout(resolve, delayMs));
+        }
         if (!upstream.destroyed) upstream.write(chunk);
       });
     });
@@ -45,6 +51,7 @@ export async function startSlowSubscribeProxy(
   const { port } = server.address() as AddressInfo;
   return {
     url: `redis://127.0.0.1:${port}`,
+    delayed: () => delayed,
     stop: async () => {
       for (const socket of sockets) socket.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
