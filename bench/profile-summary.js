@@ -1,11 +1,11 @@
 #!/usr/bin/env node
 'use strict';
 /**
- * Summarises V8 CPU profiles (`.cpuprofile`, written by `npm run bench -- --profile`, which starts
- * the server instances with --cpu-prof): self time by package and by function, and optionally the
- * inclusive time of functions matching a pattern.
+ * Summarises V8 CPU profiles (`.cpuprofile`, written by `npm run bench -- --profile` through each
+ * instance's inspector): self time by package and by function, and optionally the inclusive time
+ * of functions matching a pattern.
  *
- *   node bench/profile-summary.js bench/results/profiles/library-r1-i0 [--top=25] [--match=regex]
+ *   node bench/profile-summary.js bench/results/profiles/library-r1-send-5000 [--top=25] [--match=regex]
  *                                 [--callers=regex [--depth=6]]  (stacks under which matching
  *                                                      functions run, depth frames up)
  *                                 [--blocks=regex]    (longest stretches with a matching frame on

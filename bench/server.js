@@ -158,7 +158,7 @@ function spread(values) {
 let profiler;
 let loop;
 let gcObserver;
-let gcPauses = { count: 0, total: 0, max: 0, major: 0 };
+let gcPauses = { total: 0, max: 0, major: 0 };
 const post = (method, params) =>
   new Promise((resolve, reject) =>
     profiler.post(method, params, (error, result) => (error ? reject(error) : resolve(result))),
@@ -188,17 +188,10 @@ serve({
       await sleep(50);
     }
     const usage = process.memoryUsage();
-    // Where the RSS beyond the live heap sits: V8's spaces (committed vs used) and malloc.
-    const v8 = require('node:v8');
-    const spaces = {};
-    for (const sp of v8.getHeapSpaceStatistics()) {
-      spaces[sp.space_name] = { size: sp.space_size, used: sp.space_used_size };
-    }
-    const { malloced_memory: malloced } = v8.getHeapStatistics();
-    return { ...usage, malloced, spaces, sockets: app.sockets() };
+    return { ...usage, sockets: app.sockets() };
   },
 
-  /** Diagnostics (--profile): starts V8's CPU profiler for one workload phase. */
+  /** Diagnostics: starts V8's CPU profiler (--profile) or allocation sampler (--alloc-profile). */
   async profileStart({ allocations } = {}) {
     profiler ??= new (require('node:inspector').Session)();
     profiler.connect();
@@ -220,15 +213,9 @@ serve({
     return true;
   },
 
-  /** Stops the profiler and writes the phase's .cpuprofile. */
+  /** Stops the profiler and writes the phase's .cpuprofile or .heapprofile. */
   async profileStop({ file, allocations } = {}) {
-    if (allocations) {
-      const { profile } = await post('HeapProfiler.stopSampling');
-      require('node:fs').writeFileSync(file, JSON.stringify(profile));
-      profiler.disconnect();
-      return file;
-    }
-    const { profile } = await post('Profiler.stop');
+    const { profile } = await post(allocations ? 'HeapProfiler.stopSampling' : 'Profiler.stop');
     require('node:fs').writeFileSync(file, JSON.stringify(profile));
     profiler.disconnect();
     return file;
@@ -250,7 +237,6 @@ serve({
     if (!gcObserver) {
       gcObserver = new PerformanceObserver((list) => {
         for (const entry of list.getEntries()) {
-          gcPauses.count++;
           gcPauses.total += entry.duration;
           gcPauses.max = Math.max(gcPauses.max, entry.duration);
           // Major (mark-compact) pauses are the ones that reach the message latency tails.
@@ -269,11 +255,10 @@ serve({
           max: ms(loop.max),
           gc_max: round(gcPauses.max),
           gc_total: round(gcPauses.total),
-          gc_count: gcPauses.count,
           gc_major: round(gcPauses.major),
         }
       : null;
-    gcPauses = { count: 0, total: 0, max: 0, major: 0 };
+    gcPauses = { total: 0, max: 0, major: 0 };
     loop.reset();
     loop.enable();
     return result;
@@ -288,10 +273,13 @@ serve({
    * the other instance when k is odd, so half of all messages cross instances.
    */
   async send({ phase, index, local, remote, ...timing }) {
+    // User ids are built before the clock starts: the timed path only sends.
+    const oids = [local.map(userOid), remote.map(userOid)];
     return schedule(timing, (k, at) => {
-      const users = k % 2 === 0 ? local : remote;
-      const u = users[(k >> 1) % users.length];
-      app.sendToUser(userOid(u), 'bench', { ph: phase, i: 2 * k + index, t: at, u });
+      const side = k % 2;
+      const users = side === 0 ? local : remote;
+      const j = (k >> 1) % users.length;
+      app.sendToUser(oids[side][j], 'bench', { ph: phase, i: 2 * k + index, t: at, u: users[j] });
     });
   },
 
@@ -385,7 +373,7 @@ serve({
 
   async stop() {
     await app.close();
-    // Exit after the answer is sent; a normal exit lets --cpu-prof write its profile.
+    // Exit once the answer is sent.
     setTimeout(() => process.exit(0), 20);
     return true;
   },

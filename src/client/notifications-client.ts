@@ -101,7 +101,7 @@ export class NotificationsClient {
       {
         path: options.path,
         transports: options.transports ?? ['websocket', 'polling'],
-        withCredentials: options.withCredentials ?? false,
+        withCredentials: options.withCredentials,
         autoConnect: false,
         // Reconnection is ours: socket.io-client does not retry a refused handshake or a server-side
         // disconnect (a draining instance), which are exactly the cases to recover from.
