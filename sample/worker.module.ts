@@ -14,7 +14,7 @@ class TaskConsumer implements OnApplicationBootstrap {
   ) {}
 
   onApplicationBootstrap(): void {
-    this.queue.consume((job) => this.runner.start(job.runId, job.ownerId, { queued: true }));
+    this.queue.consume(async (job) => this.runner.start(job.runId, job.ownerId));
   }
 }
 

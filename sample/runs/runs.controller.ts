@@ -33,12 +33,9 @@ export class RunsController {
   @HttpCode(202)
   async start(@CurrentUser() user: AuthenticatedUser): Promise<{ runId: string }> {
     const run = await this.notifications.createRun(user.userId);
-    if (this.queue) {
-      await this.notifications.publishRunUpdate(run.runId, { status: 'queued', message: 'Queued' });
-      await this.queue.enqueue({ runId: run.runId, ownerId: user.userId });
-    } else {
-      await this.tasks.start(run.runId, user.userId);
-    }
+    await this.notifications.publishRunUpdate(run.runId, { status: 'queued', message: 'Queued' });
+    if (this.queue) await this.queue.enqueue({ runId: run.runId, ownerId: user.userId });
+    else this.tasks.start(run.runId, user.userId);
     return { runId: run.runId };
   }
 

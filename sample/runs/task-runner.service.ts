@@ -20,17 +20,10 @@ export class TaskRunner implements BeforeApplicationShutdown {
     @Inject(SAMPLE_CONFIG) private readonly config: SampleConfig,
   ) {}
 
-  /** Publishes `queued` (unless already published) and runs the rest in the background. */
-  async start(runId: string, ownerId: string, options: { queued?: boolean } = {}): Promise<void> {
-    if (!options.queued)
-      await this.notifications.publishRunUpdate(runId, { status: 'queued', message: 'Queued' });
+  /** Runs a queued task in the background: `running`, the steps, `completed` (or `failed`). */
+  start(runId: string, ownerId: string): void {
     const task = this.run(runId, ownerId).finally(() => this.active.delete(task));
     this.active.add(task);
-  }
-
-  /** Tasks in flight. */
-  get inFlight(): number {
-    return this.active.size;
   }
 
   async beforeApplicationShutdown(): Promise<void> {
