@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { http } from './utils/http';
 import { startRedisServer, type RedisServerHandle } from './utils/redis-server';
-import { freePort } from './utils/sample-process';
+import { freePort } from './utils/ports';
 import { closeAll, connectClient, emitWithAck, record, waitUntil } from './utils/socket-client';
 import type { StatusUpdate } from '../src/protocol/messages';
 

@@ -10,7 +10,7 @@ import type { StatusUpdate } from '../src/protocol/messages';
 import { FuzzHarness, newStats } from './fuzz/fuzz-harness';
 import { createAttacker, issueForeignTokens, startFuzzApp } from './fuzz/fuzz-setup';
 import { mb, settledHeapUsed } from './utils/heap';
-import { delay, eventually } from './fuzz/wait';
+import { delay, eventually } from './utils/wait';
 import { LocalIdentityProvider, randomGuid } from './utils/identity-provider';
 import type { LibraryApp } from './utils/library-app';
 import { closeAll, connectClient, emitWithAck, record, waitUntil } from './utils/socket-client';

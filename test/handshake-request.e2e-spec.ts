@@ -2,6 +2,7 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { Namespace } from 'socket.io';
 import { TaskGateway } from '../lib';
 import { collectGarbage } from './utils/heap';
+import { eventually } from './utils/wait';
 import { LocalIdentityProvider } from './utils/identity-provider';
 import { startLibraryApp, type LibraryApp } from './utils/library-app';
 import { closeAll, connectClient } from './utils/socket-client';
@@ -89,15 +90,10 @@ describe('handshake request of an authenticated connection', () => {
     try {
       const socket = await connectClient(lib.url, await idp.issueToken());
       socket.close();
-      await new Promise<void>((resolve, reject) => {
-        const deadline = setTimeout(() => reject(new Error('close never fired')), 5000);
-        const poll = setInterval(() => {
-          if (closed.length === 0) return;
-          clearInterval(poll);
-          clearTimeout(deadline);
-          resolve();
-        }, 20);
-      });
+      await eventually(
+        () => 'the upgrade response closed',
+        () => closed.length > 0,
+      );
       expect(closed).toHaveLength(1);
     } finally {
       middlewares.length = installed;

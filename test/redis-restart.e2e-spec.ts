@@ -1,25 +1,13 @@
 import { NotificationsClient } from '../src/client';
 import type { StatusUpdate } from '../src/protocol/messages';
 import { startTopology, type Topology } from './utils/topology';
+import { delay, eventually } from './utils/wait';
 
 const STEPS = 12;
 const TOTAL = STEPS + 3;
 
 async function healthStatus(url: string): Promise<number> {
   return (await fetch(`${url}/health`)).status;
-}
-
-/** Polls until `check` holds: the condition is another process's, with no event to wait on. */
-async function eventually(
-  check: () => Promise<boolean>,
-  what: string,
-  timeoutMs = 15_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }
 
 // Redis (AOF on) restarts in the middle of a run: nothing acknowledged is lost, subscribers resume,
@@ -64,22 +52,28 @@ describe('Redis restart mid-run (through nginx, SDK client)', () => {
         if (u.status === 'completed') resolve();
       }),
     );
-    await eventually(async () => seen.length >= 3, 'the first updates');
+    await eventually(
+      () => 'the first updates',
+      () => seen.length >= 3,
+      15_000,
+    );
 
     await topology.stopRedis();
     await eventually(
+      () => '/health 503',
       async () => (await healthStatus(topology.instances[0].url)) === 503,
-      '/health 503',
+      15_000,
     );
     // Long enough for the worker to have queued updates while Redis was away.
-    await new Promise((resolve) => setTimeout(resolve, 400));
+    await delay(400);
     await topology.startRedis();
     await eventually(
+      () => '/health 200 on every instance',
       async () =>
         (await Promise.all(topology.instances.map((i) => healthStatus(i.url)))).every(
           (s) => s === 200,
         ),
-      '/health 200 on every instance',
+      15_000,
     );
 
     await completed;

@@ -26,7 +26,7 @@ describe('sharded mode: a room is subscribed before the client is told so', () =
     };
     [gateway, publisher] = await Promise.all([
       startLibraryApp(options),
-      startLibraryApp({ ...options, gateway: false } as never),
+      startLibraryApp({ ...options, gateway: false }),
     ]);
   }, 30_000);
   afterAll(async () => {

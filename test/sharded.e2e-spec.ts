@@ -65,7 +65,7 @@ function describeShardedTopology(
         auth: idp.authOptions(),
         redis: target,
         gateway: false,
-      } as never);
+      });
       try {
         const oid = randomGuid();
         const socket = await connectClient(instances[1].url, await idp.issueToken({ oid }));

@@ -4,6 +4,7 @@ import {
   NotificationService,
   NotificationsModule,
   RedisIoAdapter,
+  type NotificationsModuleExtras,
   type NotificationsModuleOptions,
 } from '../../lib';
 
@@ -15,7 +16,9 @@ export interface LibraryApp {
   close(): Promise<void>;
 }
 
-export async function startLibraryApp(options: NotificationsModuleOptions): Promise<LibraryApp> {
+export async function startLibraryApp(
+  options: NotificationsModuleOptions & NotificationsModuleExtras,
+): Promise<LibraryApp> {
   const moduleRef = await Test.createTestingModule({
     imports: [NotificationsModule.forRoot(options)],
   }).compile();

@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
 import { startRedisServer, type RedisServerHandle } from './redis-server';
-import { freePort } from './sample-process';
+import { freePort } from './ports';
 
 const run = promisify(execFile);
 

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
+import { freePort } from './ports';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 
@@ -67,7 +67,7 @@ export async function startRedisServer(
   let lastError: Error | undefined;
   try {
     for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
-      const port = options.port ?? (await findFreePort());
+      const port = options.port ?? (await freePort());
       const result = await spawnOnce(port, dir, options);
       if ('child' in result) return makeHandle(result.child, port, dir, ownsDir);
       lastError = result.error;
@@ -184,20 +184,6 @@ async function removeTempDir(dir: string): Promise<void> {
 function closeStreams(child: ChildProcess): void {
   child.stdout?.destroy();
   child.stderr?.destroy();
-}
-
-/** Asks the OS for a free port by binding port 0, then releases it for redis to take. */
-function findFreePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => (port ? resolve(port) : reject(new Error('no port assigned'))));
-    });
-  });
 }
 
 /** The absolute path of an executable found on PATH, or undefined. */

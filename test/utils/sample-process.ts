@@ -1,21 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 
-const DIST = join(__dirname, '..', '..', 'dist', 'sample');
+import { freePort } from './ports';
 
-/** A free TCP port on loopback (the OS picks it; never a fixed one). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
+const DIST = join(__dirname, '..', '..', 'dist', 'sample');
 
 /** A compiled sample process: an instance (`main.js`) or the worker (`worker.js`). */
 export interface SampleProcess {

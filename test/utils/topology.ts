@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startNginx, type NginxHandle } from './nginx';
 import { startRedisServer, type RedisServerHandle } from './redis-server';
-import { freePort, startSampleProcess, type SampleProcess } from './sample-process';
+import { freePort } from './ports';
+import { startSampleProcess, type SampleProcess } from './sample-process';
 
 /** docker-compose.yml's topology without Docker: Redis (AOF), N compiled instances, nginx, a worker. */
 export interface Topology {
