@@ -8,7 +8,7 @@
  * the scheduled time. Run updates are also checked per run for order (`seq`).
  */
 const { io } = require('socket.io-client');
-const { serve, now, sleep } = require('./lib/ipc');
+const { serve, now, sleep, sleepUntil } = require('./lib/ipc');
 const { createTokenMinter, userOid } = require('./lib/identity-provider');
 
 let users = [];
@@ -126,8 +126,7 @@ serve({
   async connect({ variant, urls, startAt, concurrency }) {
     closing = false;
     unexpectedDisconnects = 0;
-    const wait = startAt - now();
-    if (wait > 0) await sleep(wait);
+    await sleepUntil(startAt);
     const errors = {};
     let connected = 0;
     let failed = 0;

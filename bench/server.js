@@ -14,7 +14,8 @@
  */
 const path = require('node:path');
 const { randomUUID } = require('node:crypto');
-const { serve, now, sleep } = require('./lib/ipc');
+const { serve, now, sleep, sleepUntil } = require('./lib/ipc');
+const report = require('./lib/report');
 const { userOid } = require('./lib/identity-provider');
 
 /** The variant's implementation: the same five operations for every variant. */
@@ -150,9 +151,8 @@ function schedule({ startAt, count, intervalMs, offsetMs = 0 }, fn) {
 function spread(values) {
   if (values.length === 0) return null;
   const sorted = Float64Array.from(values).sort();
-  const at = (p) =>
-    Math.round(sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)] * 100) / 100;
-  return { p50: at(0.5), p99: at(0.99), max: at(1) };
+  const at = (p) => report.round(report.percentile(sorted, p), 2);
+  return { p50: at(50), p99: at(99), max: at(100) };
 }
 
 let profiler;
@@ -163,11 +163,6 @@ const post = (method, params) =>
   new Promise((resolve, reject) =>
     profiler.post(method, params, (error, result) => (error ? reject(error) : resolve(result))),
   );
-
-async function sleepUntil(at) {
-  const wait = at - now();
-  if (wait > 0) await sleep(wait);
-}
 
 serve({
   async start(config) {
@@ -248,14 +243,13 @@ serve({
     }
     loop.disable();
     const ms = (ns) => Math.round(ns / 1e4) / 100;
-    const round = (x) => Math.round(x * 100) / 100;
     const result = loop.count
       ? {
           p99: ms(loop.percentile(99)),
           max: ms(loop.max),
-          gc_max: round(gcPauses.max),
-          gc_total: round(gcPauses.total),
-          gc_major: round(gcPauses.major),
+          gc_max: report.round(gcPauses.max),
+          gc_total: report.round(gcPauses.total),
+          gc_major: report.round(gcPauses.major),
         }
       : null;
     gcPauses = { total: 0, max: 0, major: 0 };

@@ -61,4 +61,10 @@ function now() {
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-module.exports = { connect, serve, now, sleep };
+/** Sleeps until `at` on the shared clock (at once if it has passed). */
+async function sleepUntil(at) {
+  const wait = at - now();
+  if (wait > 0) await sleep(wait);
+}
+
+module.exports = { connect, serve, now, sleep, sleepUntil };
