@@ -189,7 +189,6 @@
     const client = new NotificationsSdk.NotificationsClient({
       url: location.origin,
       accessTokenFactory: () => getToken(s),
-      transports: ['websocket', 'polling'],
     });
     s.client = client;
     client.onStateChange((st) => {

@@ -102,5 +102,5 @@ function SampleRunList({ el, store, time, notice, updateStart, isCurrent }) {
   return { addRun, persist, restore, failRun };
 }
 
-/** Statuses after which a run sends nothing more. */
-SampleRunList.FINAL = new Set(['completed', 'failed', 'cancelled', 'unavailable']);
+/** Statuses after which a run sends nothing more: the protocol's, and the page's own 'unavailable'. */
+SampleRunList.FINAL = new Set([...NotificationsSdk.TERMINAL_RUN_STATUSES, 'unavailable']);
