@@ -15,9 +15,8 @@ async function main(): Promise<void> {
   exitOnSignals(app, logger, () => {
     // Stop accepting first: a load balancer then sends new connections to the other instances
     // while this one finishes its in-flight work.
-    const server = app.getHttpServer() as Server;
-    server.close();
-    server.closeIdleConnections();
+    // (Since Node 19, close() also closes idle keep-alive connections.)
+    (app.getHttpServer() as Server).close();
   });
 }
 
