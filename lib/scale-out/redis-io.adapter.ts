@@ -1,5 +1,7 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import { IoAdapter } from '@nestjs/platform-socket.io';
+import type { MessageMappingProperties } from '@nestjs/websockets';
+import type { Observable } from 'rxjs';
 import type { Server, ServerOptions } from 'socket.io';
 import { NOTIFICATIONS_RESOLVED_OPTIONS } from '../notifications.constants';
 import type { ResolvedNotificationsOptions } from '../options/resolved-options';
@@ -37,5 +39,19 @@ export class RedisIoAdapter extends IoAdapter {
     if (connections.enabled) server.adapter(connections.createAdapter());
     connections.markAdapted(server);
     return server;
+  }
+
+  /**
+   * Nest's IoAdapter keeps a disconnect observable per socket (about 1 KB of closures) even when
+   * there is nothing to bind: TaskGateway binds its events itself, so for its sockets this keeps
+   * nothing. Gateways with `@SubscribeMessage` handlers are bound as Nest binds them.
+   */
+  override bindMessageHandlers(
+    socket: Parameters<IoAdapter['bindMessageHandlers']>[0],
+    handlers: MessageMappingProperties[],
+    transform: (data: unknown) => Observable<unknown>,
+  ): void {
+    if (handlers.length === 0) return;
+    super.bindMessageHandlers(socket, handlers, transform);
   }
 }
