@@ -7,14 +7,9 @@ import { WorkerModule } from './worker.module';
 /** `node dist/sample/worker.js`: runs simulated tasks taken from Redis (TASK_RUNNER=worker on the instances). */
 async function worker(): Promise<void> {
   const logger = new Logger('Worker');
-  const config = configOrExit(logger);
-  if (!config.redisUrl) {
-    logger.error('The worker needs REDIS_URL: it takes tasks from Redis and publishes through it.');
-    process.exit(1);
-  }
-  const app = await NestFactory.createApplicationContext(
-    WorkerModule.register({ ...config, taskRunner: 'worker' }),
-  );
+  // The worker is the other end of TASK_RUNNER=worker, and needs what it needs (REDIS_URL).
+  const config = configOrExit(logger, { ...process.env, TASK_RUNNER: 'worker' });
+  const app = await NestFactory.createApplicationContext(WorkerModule.register(config));
   await app.init();
   logger.log(`Worker running (redis: ${config.redisMode})`);
   exitOnSignals(app, logger);

@@ -40,7 +40,7 @@ function SampleRunList({ el, store, time, notice, updateStart, isCurrent }) {
       old.li.remove();
     }
     render(run);
-    if (!FINAL.has(run.status)) follow(s, run);
+    if (!FINAL.has(run.status)) void follow(s, run);
     return run;
   }
 
@@ -59,15 +59,17 @@ function SampleRunList({ el, store, time, notice, updateStart, isCurrent }) {
     updateStart();
   }
 
-  /** Subscribes from the last seq shown (0 for a new run): the server replays what was missed. */
-  function follow(s, run) {
-    s.client
-      .subscribeToRun(run.runId, (u) => apply(s, run, u), { afterSeq: run.lastSeq })
-      .then((unsubscribe) => {
-        run.unsubscribe = unsubscribe;
-        if (FINAL.has(run.status)) release(run);
-      })
-      .catch((err) => failRun(s, run, err.code));
+  /**
+   * Follows a run from the last seq shown (0 for a new run): the server replays what was missed,
+   * and the loop ends after a terminal status, leaving the run's room on the server.
+   */
+  async function follow(s, run) {
+    try {
+      for await (const u of s.client.runUpdates(run.runId, { afterSeq: run.lastSeq }))
+        apply(s, run, u);
+    } catch (err) {
+      failRun(s, run, err.code);
+    }
   }
 
   function apply(s, run, u) {
@@ -80,14 +82,6 @@ function SampleRunList({ el, store, time, notice, updateStart, isCurrent }) {
     if (u.status === 'completed') run.percent = 100;
     render(run);
     persist(s);
-    if (FINAL.has(run.status)) release(run);
-  }
-
-  /** Nothing more comes for a finished run: free its subscription on the server. */
-  function release(run) {
-    const unsubscribe = run.unsubscribe;
-    run.unsubscribe = null;
-    if (unsubscribe) unsubscribe().catch(() => undefined);
   }
 
   function failRun(s, run, code) {

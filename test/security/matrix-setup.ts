@@ -1,21 +1,13 @@
-import {
-  Controller,
-  Get,
-  UseGuards,
-  type INestApplication,
-  type LoggerService,
-} from '@nestjs/common';
-import { Test } from '@nestjs/testing';
+import { Controller, Get, UseGuards, type LoggerService } from '@nestjs/common';
 import { decodeJwt, generateKeyPair, type KeyLike } from 'jose';
 import {
   CurrentUser,
   NotificationsAuthGuard,
-  NotificationsModule,
-  RedisIoAdapter,
   type AuthenticatedUser,
   type NotificationsModuleOptions,
 } from '../../lib';
 import { CaptureLogger } from '../utils/capture-logger';
+import { startLibraryApp, type LibraryApp } from '../utils/library-app';
 import {
   LocalIdentityProvider,
   randomGuid,
@@ -36,26 +28,9 @@ class MeController {
   }
 }
 
-export interface TestApp {
-  app: INestApplication;
-  url: string;
-  close(): Promise<void>;
-}
-
-/** Like `startLibraryApp`, plus a guarded route, with every log line going to `logger`. */
-async function startApp(options: NotificationsModuleOptions, logger: LoggerService) {
-  const moduleRef = await Test.createTestingModule({
-    imports: [NotificationsModule.forRoot(options)],
-    controllers: [MeController],
-  })
-    .setLogger(logger)
-    .compile();
-  const app = moduleRef.createNestApplication({ logger });
-  app.useWebSocketAdapter(new RedisIoAdapter(app));
-  await app.listen(0, '127.0.0.1');
-  const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
-  let closed: Promise<void> | undefined;
-  return { app, url, close: () => (closed ??= app.close()) } satisfies TestApp;
+/** A library app plus a guarded route, with every log line going to `logger`. */
+function startApp(options: NotificationsModuleOptions, logger: LoggerService): Promise<LibraryApp> {
+  return startLibraryApp(options, { controllers: [MeController], logger });
 }
 
 /**
@@ -70,9 +45,9 @@ export class SecurityMatrix {
   queryToken = '';
 
   idp!: LocalIdentityProvider;
-  main!: TestApp;
+  main!: LibraryApp;
   /** A second app whose only audience is the bare client id. */
-  bare!: TestApp;
+  bare!: LibraryApp;
   /** Both in the allow-list and served by the IdP. */
   tenant = '';
   secondTenant = '';

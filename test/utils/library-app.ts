@@ -1,4 +1,4 @@
-import type { INestApplication } from '@nestjs/common';
+import type { INestApplication, LoggerService, Type } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import {
   NotificationService,
@@ -13,18 +13,35 @@ export interface LibraryApp {
   app: INestApplication;
   url: string;
   notifications: NotificationService;
+  /** Closes the app (once, however many times it is called). */
   close(): Promise<void>;
+}
+
+/** What a test adds to the app: its own controllers, and where the logs go (errors only by default). */
+export interface LibraryAppExtras {
+  controllers?: Type[];
+  logger?: LoggerService;
 }
 
 export async function startLibraryApp(
   options: NotificationsModuleOptions & NotificationsModuleExtras,
+  extras: LibraryAppExtras = {},
 ): Promise<LibraryApp> {
-  const moduleRef = await Test.createTestingModule({
+  const builder = Test.createTestingModule({
     imports: [NotificationsModule.forRoot(options)],
-  }).compile();
-  const app = moduleRef.createNestApplication({ logger: ['error'] });
+    controllers: extras.controllers ?? [],
+  });
+  if (extras.logger) builder.setLogger(extras.logger);
+  const moduleRef = await builder.compile();
+  const app = moduleRef.createNestApplication({ logger: extras.logger ?? ['error'] });
   app.useWebSocketAdapter(new RedisIoAdapter(app));
   await app.listen(0, '127.0.0.1');
   const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
-  return { app, url, notifications: app.get(NotificationService), close: () => app.close() };
+  let closed: Promise<void> | undefined;
+  return {
+    app,
+    url,
+    notifications: app.get(NotificationService),
+    close: () => (closed ??= app.close()),
+  };
 }

@@ -20,10 +20,36 @@ export interface SampleProcess {
   kill(): Promise<void>;
 }
 
+interface SampleProcessOptions {
+  entry?: 'main' | 'worker';
+  port?: number;
+}
+
 /** Starts `node dist/sample/<entry>.js` with the environment given; resolves once it is ready. */
 export async function startSampleProcess(
   env: Record<string, string>,
-  options: { entry?: 'main' | 'worker'; port?: number } = {},
+  options: SampleProcessOptions = {},
+): Promise<SampleProcess> {
+  const handle = await spawnSampleProcess(env, options);
+  const entry = options.entry ?? 'main';
+  const ready =
+    entry === 'main'
+      ? () => healthy(handle.url)
+      : () => Promise.resolve(/Worker running/.test(handle.output()));
+  for (let i = 0; i < 300; i++) {
+    if (handle.child.exitCode !== null)
+      throw new Error(`sample ${entry} exited early:\n${handle.output()}`);
+    if (await ready()) return handle;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  await handle.kill();
+  throw new Error(`sample ${entry} did not become ready:\n${handle.output()}`);
+}
+
+/** Starts `node dist/sample/<entry>.js` without waiting: for a process expected to refuse to start. */
+export async function spawnSampleProcess(
+  env: Record<string, string>,
+  options: SampleProcessOptions = {},
 ): Promise<SampleProcess> {
   const entry = options.entry ?? 'main';
   const script = join(DIST, `${entry}.js`);
@@ -62,15 +88,7 @@ export async function startSampleProcess(
       await exited;
     },
   };
-  const ready =
-    entry === 'main' ? () => healthy(url) : () => Promise.resolve(/Worker running/.test(output));
-  for (let i = 0; i < 300; i++) {
-    if (child.exitCode !== null) throw new Error(`sample ${entry} exited early:\n${output}`);
-    if (await ready()) return handle;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  await handle.kill();
-  throw new Error(`sample ${entry} did not become ready:\n${output}`);
+  return handle;
 }
 
 async function healthy(url: string): Promise<boolean> {
