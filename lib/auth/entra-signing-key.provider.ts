@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { JWK } from 'jose';
 import { AuthError } from '../errors/auth.error';
+import { fetchJson } from './fetch-json';
 import type { TokenVersion } from '../options/notifications-options.interface';
 import { SigningKeyProvider, type TenantSigningKeys } from './signing-key.provider';
 
@@ -116,23 +117,17 @@ export class EntraSigningKeyProvider extends SigningKeyProvider {
   }
 
   private async fetchKeys(tenantId: string, version: TokenVersion): Promise<TenantSigningKeys> {
-    const metadata = await this.fetchJson(this.metadataUrl(tenantId, version));
+    const metadata = await fetchJson(
+      this.metadataUrl(tenantId, version),
+      this.options.fetchTimeoutMs,
+    );
     const issuer = metadata.issuer;
     const jwksUri = metadata.jwks_uri;
     if (typeof issuer !== 'string' || typeof jwksUri !== 'string') {
       throw new Error('OpenID metadata lacks issuer or jwks_uri');
     }
-    const jwks = await this.fetchJson(jwksUri);
+    const jwks = await fetchJson(jwksUri, this.options.fetchTimeoutMs);
     if (!Array.isArray(jwks.keys)) throw new Error('key set has no keys array');
     return { issuer, keys: jwks.keys as JWK[] };
-  }
-
-  private async fetchJson(url: string): Promise<Record<string, unknown>> {
-    const response = await fetch(url, { signal: AbortSignal.timeout(this.options.fetchTimeoutMs) });
-    if (!response.ok) throw new Error(`GET ${url} answered ${response.status}`);
-    const body = (await response.json()) as unknown;
-    if (body === null || typeof body !== 'object')
-      throw new Error(`GET ${url} did not return an object`);
-    return body as Record<string, unknown>;
   }
 }
