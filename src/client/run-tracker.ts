@@ -8,6 +8,8 @@ interface TrackedRun {
   handlers: Set<Handler<StatusUpdate>>;
   gapTimer?: ReturnType<typeof setTimeout>;
   refetching?: boolean;
+  /** The run's last seq as the server's subscribe ack stated it: everything up to it is due. */
+  acknowledgedSeq: number;
 }
 
 /** What {@link RunTracker} needs from its client. */
@@ -50,7 +52,7 @@ export class RunTracker {
     let run = this.runs.get(runId);
     const isNew = !run;
     if (!run) {
-      run = { sequencer: new RunSequencer(afterSeq), handlers: new Set() };
+      run = { sequencer: new RunSequencer(afterSeq), handlers: new Set(), acknowledgedSeq: 0 };
       this.runs.set(runId, run);
     }
     run.handlers.add(handler);
@@ -82,7 +84,7 @@ export class RunTracker {
     const run = this.runs.get(update?.runId);
     if (!run) return;
     this.deliver(run, run.sequencer.accept(update));
-    if (run.sequencer.hasGap) this.armGapTimer(update.runId, run);
+    if (this.missing(run)) this.armGapTimer(update.runId, run);
     else {
       clearTimeout(run.gapTimer);
       run.gapTimer = undefined;
@@ -96,8 +98,14 @@ export class RunTracker {
   acknowledged(runId: string, ack: SubscribeAck): void {
     const run = this.runs.get(runId);
     if (!run) return;
+    run.acknowledgedSeq = Math.max(run.acknowledgedSeq, ack.lastSeq);
     if (ack.gap) void this.refetch(runId);
-    else if (ack.lastSeq > run.sequencer.lastSeq) this.armGapTimer(runId, run);
+    else if (this.missing(run)) this.armGapTimer(runId, run);
+  }
+
+  /** True while an update is held behind a hole, or one the ack announced has not arrived. */
+  private missing(run: TrackedRun): boolean {
+    return run.sequencer.hasGap || run.sequencer.lastSeq < run.acknowledgedSeq;
   }
 
   private deliver(run: TrackedRun, updates: StatusUpdate[]): void {
