@@ -2,6 +2,7 @@ import { NotificationsClient, type ConnectionState } from '../src/client';
 import type { RunSnapshot, StatusUpdate, UserNotification } from '../src/protocol/messages';
 import { LocalIdentityProvider, randomGuid } from './utils/identity-provider';
 import { startLibraryApp, type LibraryApp } from './utils/library-app';
+import { delay, eventually } from './utils/wait';
 
 // The client SDK against a real gateway (in memory, one instance).
 describe('NotificationsClient', () => {
@@ -109,7 +110,10 @@ describe('NotificationsClient', () => {
     const seen: number[] = [];
     await client.subscribeToRun(run.runId, (u) => seen.push(u.seq));
     await lib.notifications.publishRunUpdate(run.runId, { status: 'running' });
-    while (seen.length < 1) await new Promise((resolve) => setTimeout(resolve, 5));
+    await eventually(
+      () => `updates seen: ${seen}`,
+      () => seen.length >= 1,
+    );
 
     const reconnected = new Promise<void>((resolve) => {
       const off = client.onStateChange((s) => {
@@ -125,7 +129,10 @@ describe('NotificationsClient', () => {
     await reconnected;
     expect(calls.count).toBe(2);
     await lib.notifications.publishRunUpdate(run.runId, { status: 'completed' });
-    while (seen.length < 3) await new Promise((resolve) => setTimeout(resolve, 5));
+    await eventually(
+      () => `updates seen: ${seen}`,
+      () => seen.length >= 3,
+    );
     expect(seen).toEqual([1, 2, 3]);
   });
 
@@ -137,11 +144,17 @@ describe('NotificationsClient', () => {
     client.onNotification((n) => notes.push(n));
     const states: ConnectionState[] = [];
     client.onStateChange((s) => states.push(s));
-    while (calls.count < 2) await new Promise((resolve) => setTimeout(resolve, 20));
+    await eventually(
+      () => `token requests: ${calls.count}`,
+      () => calls.count >= 2,
+    );
     // Past the first token's expiry (3 s, plus the schedule's granularity).
-    await new Promise((resolve) => setTimeout(resolve, 3500));
+    await delay(3500);
     lib.notifications.sendToUser(oid, 'still-here', {});
-    while (notes.length < 1) await new Promise((resolve) => setTimeout(resolve, 10));
+    await eventually(
+      () => 'no notification after the first expiry',
+      () => notes.length >= 1,
+    );
     expect(states).toEqual([]);
     expect(client.state).toBe('connected');
   }, 15_000);
@@ -163,7 +176,10 @@ describe('NotificationsClient', () => {
       await lib.notifications.publishRunUpdate(run.runId, { status: 'progress' });
     const seen: number[] = [];
     await client.subscribeToRun(run.runId, (u) => seen.push(u.seq));
-    while (seen.length < 4) await new Promise((resolve) => setTimeout(resolve, 5));
+    await eventually(
+      () => `updates seen: ${seen}`,
+      () => seen.length >= 4,
+    );
     expect(seen).toEqual([3, 4, 5, 6]);
     expect(fetched).toEqual([run.runId]);
   });

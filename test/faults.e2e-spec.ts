@@ -1,6 +1,7 @@
 import { NotificationsClient } from '../src/client';
 import type { StatusUpdate } from '../src/protocol/messages';
 import { startTopology, type Topology } from './utils/topology';
+import { eventually } from './utils/wait';
 
 const STEPS = 4;
 const TOTAL = STEPS + 3;
@@ -96,7 +97,11 @@ describe('no lost updates under faults (through nginx, SDK client)', () => {
       await run.subscribed;
       // Kill somewhere between "before the first update arrived" and "just before completed".
       const killAfter = Math.floor(Math.random() * TOTAL);
-      while (run.seen.length < killAfter) await new Promise((resolve) => setTimeout(resolve, 5));
+      await eventually(
+        () => `${run.seen.length} of ${killAfter} updates before the kill`,
+        () => run.seen.length >= killAfter,
+        10_000,
+      );
       await restarting;
       const victim = await topology.instanceHolding();
       await topology.instances[victim].kill();
@@ -114,7 +119,11 @@ describe('no lost updates under faults (through nginx, SDK client)', () => {
     const runId = await startRun('blip');
     const run = follow(c, runId);
     await run.subscribed;
-    while (run.seen.length < 2) await new Promise((resolve) => setTimeout(resolve, 5));
+    await eventually(
+      () => `updates seen: ${run.seen}`,
+      () => run.seen.length >= 2,
+      10_000,
+    );
     // Close the underlying connection as a network fault would (not a client disconnect).
     (c as unknown as { socket: { io: { engine: { close(): void } } } }).socket.io.engine.close();
     await run.completed;

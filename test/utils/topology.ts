@@ -38,10 +38,30 @@ export async function startTopology(
     ...options.env,
   };
   const ports = await Promise.all(Array.from({ length: options.instances ?? 3 }, () => freePort()));
-  const instances = await Promise.all(ports.map((port) => startSampleProcess(env, { port })));
-  const worker =
-    options.worker === false ? undefined : await startSampleProcess(env, { entry: 'worker' });
-  const nginx = await startNginx(ports);
+  // What started is stopped again if a later part fails to start.
+  const started: SampleProcess[] = [];
+  let instances: SampleProcess[];
+  let worker: SampleProcess | undefined;
+  let nginx: NginxHandle;
+  try {
+    const results = await Promise.allSettled(
+      ports.map((port) => startSampleProcess(env, { port })),
+    );
+    for (const result of results) if (result.status === 'fulfilled') started.push(result.value);
+    const failed = results.find((result) => result.status === 'rejected');
+    if (failed) throw failed.reason;
+    instances = [...started];
+    if (options.worker !== false) {
+      worker = await startSampleProcess(env, { entry: 'worker' });
+      started.push(worker);
+    }
+    nginx = await startNginx(ports);
+  } catch (error) {
+    await Promise.all(started.map((p) => p.kill()));
+    await redis.stop();
+    rmSync(redisDir, { recursive: true, force: true });
+    throw error;
+  }
   const topology: Topology = {
     redis,
     instances,
