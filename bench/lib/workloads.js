@@ -66,10 +66,15 @@ async function connectAndIdle(variant, servers) {
   };
 }
 
-/** (b) user-targeted sends at one offered rate, half of them crossing instances. */
-async function sendStep(servers, rate, connected) {
+/**
+ * One timed phase: both instances run `method` on one schedule (`count` messages at `rate` msg/s in
+ * all, the second instance half an interval after the first) while the clients count what
+ * arrives. `params(index)` adds an instance's own arguments. Returns the instances' answers, the
+ * merged delivery row (the first `warmup` messages apart), and CPU and event-loop figures.
+ */
+async function timedPhase(servers, { rate, count, method, params, warmup = 0 }) {
   const phase = ++this.phase;
-  const perInstance = Math.round((rate * this.config.sendSeconds) / 2);
+  const perInstance = Math.round(count / 2);
   const total = perInstance * 2;
   const intervalMs = 2000 / rate;
   await all(this.clients, 'phase', { phase, total });
@@ -77,10 +82,10 @@ async function sendStep(servers, rate, connected) {
   await this.loopDelay(servers);
   const startAt = now() + 300;
   let done = false;
-  const sends = Promise.all(
+  const calls = Promise.all(
     servers.map((srv, index) =>
       srv.call(
-        'send',
+        method,
         {
           phase,
           index,
@@ -88,8 +93,7 @@ async function sendStep(servers, rate, connected) {
           count: perInstance,
           intervalMs,
           offsetMs: (index * intervalMs) / 2,
-          local: this.usersOn[index],
-          remote: this.usersOn[1 - index],
+          ...params(index),
         },
         120_000,
       ),
@@ -97,22 +101,42 @@ async function sendStep(servers, rate, connected) {
   ).finally(() => (done = true));
   const lastScheduled = startAt + (perInstance - 0.5) * intervalMs;
   await this.drain(total, lastScheduled, () => done);
-  const sent = await sends;
+  const answers = await calls;
   const cpu1 = await this.cpuSnapshot(servers);
   const loop = await this.loopDelay(servers);
-  const { row } = await this.collect(total, startAt, lastScheduled);
+  const { row, parts } = await this.collect(total, startAt, lastScheduled, warmup);
   const delivered = total - row.lost;
+  // CPU spent per delivered message: what bounds throughput once CPU-bound.
+  const perMessage = (key) => (delivered ? Math.round((cpu1[key] - cpu0[key]) / delivered) : null);
+  return {
+    answers,
+    row,
+    parts,
+    // The instances' event-loop delay over the phase (worst instance): stalls show as a large max.
+    loop,
+    cpu: {
+      ...this.cpuDelta(cpu0, cpu1),
+      server_cpu_us_per_msg: perMessage('server'),
+      redis_cpu_us_per_msg: perMessage('redis'),
+    },
+  };
+}
+
+/** (b) user-targeted sends at one offered rate, half of them crossing instances. */
+async function sendStep(servers, rate, connected) {
+  const { answers, row, loop, cpu } = await this.timedPhase(servers, {
+    rate,
+    count: rate * this.config.sendSeconds,
+    method: 'send',
+    params: (index) => ({ local: this.usersOn[index], remote: this.usersOn[1 - index] }),
+  });
   return {
     connections: connected,
     offered_per_s: rate,
     ...row,
-    sched_late_max_ms: report.round(Math.max(...sent.map((s) => s.maxLateMs)), 1),
-    // The instances' event-loop delay over the step (worst instance): stalls show as a large max.
+    sched_late_max_ms: report.round(Math.max(...answers.map((s) => s.maxLateMs)), 1),
     server_loop_delay_ms: loop,
-    ...this.cpuDelta(cpu0, cpu1),
-    // CPU the two instances spent per delivered message: what bounds throughput once CPU-bound.
-    server_cpu_us_per_msg: delivered ? Math.round((cpu1.server - cpu0.server) / delivered) : null,
-    redis_cpu_us_per_msg: delivered ? Math.round((cpu1.redis - cpu0.redis) / delivered) : null,
+    ...cpu,
   };
 }
 
@@ -131,47 +155,22 @@ async function runsSteady(servers, connected) {
   const acks = await Promise.all(
     this.clients.map((c, i) => c.call('subscribe', { pairs: pairs[i] }, 60_000)),
   );
-  const phase = ++this.phase;
   // A warm-up at the same rate precedes the measured seconds: the first updates of a fresh
   // instance run through cold code (JIT) and are delivered, but their latency is not steady state.
   const warmup = Math.round(runsRate * runsWarmupSeconds);
-  const perInstance = Math.round((runsRate * runsSeconds + warmup) / 2);
-  const total = perInstance * 2;
-  const intervalMs = 2000 / runsRate;
-  await all(this.clients, 'phase', { phase, total });
-  const cpu0 = await this.cpuSnapshot(servers);
-  await this.loopDelay(servers);
-  const startAt = now() + 300;
-  let done = false;
-  const publishing = Promise.all(
-    servers.map((srv, index) =>
-      srv.call(
-        'runs',
-        {
-          phase,
-          index,
-          startAt,
-          count: perInstance,
-          intervalMs,
-          offsetMs: (index * intervalMs) / 2,
-          runIds: runIds[index],
-        },
-        120_000,
-      ),
-    ),
-  ).finally(() => (done = true));
-  const lastScheduled = startAt + (perInstance - 0.5) * intervalMs;
-  await this.drain(total, lastScheduled, () => done);
-  const published = await publishing;
-  const cpu1 = await this.cpuSnapshot(servers);
-  const loop = await this.loopDelay(servers);
-  const { row, parts } = await this.collect(total, startAt, lastScheduled, warmup);
+  const { answers, row, parts, loop, cpu } = await this.timedPhase(servers, {
+    rate: runsRate,
+    count: runsRate * runsSeconds + warmup,
+    method: 'runs',
+    params: (index) => ({ runIds: runIds[index] }),
+    warmup,
+  });
   const notes = [];
   const subFailed = sum(acks, 'failed');
   if (subFailed) notes.push(`subscribe failures: ${JSON.stringify(acks.map((a) => a.errors))}`);
-  const errors = sum(published, 'errors');
-  if (errors)
-    notes.push(`publish errors: ${published.map((p) => p.firstError).filter(Boolean)[0]}`);
+  const errors = sum(answers, 'errors');
+  if (errors) notes.push(`publish errors: ${answers.map((p) => p.firstError).filter(Boolean)[0]}`);
+  const worst = (key) => Math.max(...answers.map((p) => (p.publishMs ? p.publishMs[key] : 0)));
   return {
     connections: connected,
     offered_per_s: runsRate,
@@ -182,16 +181,8 @@ async function runsSteady(servers, connected) {
     errors,
     server_loop_delay_ms: loop,
     // How long publishRunUpdate took on the instances (worst of the two).
-    server_publish_ms: {
-      p50: Math.max(...published.map((p) => (p.publishMs ? p.publishMs.p50 : 0))),
-      p99: Math.max(...published.map((p) => (p.publishMs ? p.publishMs.p99 : 0))),
-      max: Math.max(...published.map((p) => (p.publishMs ? p.publishMs.max : 0))),
-    },
-    ...this.cpuDelta(cpu0, cpu1),
-    server_cpu_us_per_msg:
-      total - row.lost ? Math.round((cpu1.server - cpu0.server) / (total - row.lost)) : null,
-    redis_cpu_us_per_msg:
-      total - row.lost ? Math.round((cpu1.redis - cpu0.redis) / (total - row.lost)) : null,
+    server_publish_ms: { p50: worst('p50'), p99: worst('p99'), max: worst('max') },
+    ...cpu,
     notes,
   };
 }
@@ -265,4 +256,4 @@ async function runsBurst(variant, servers, connected) {
   };
 }
 
-module.exports = { connectAndIdle, sendStep, runsSteady, runsBurst };
+module.exports = { connectAndIdle, timedPhase, sendStep, runsSteady, runsBurst };
