@@ -10,6 +10,7 @@
 const { io } = require('socket.io-client');
 const { serve, now, sleep, sleepUntil } = require('./lib/ipc');
 const { createTokenMinter, userOid } = require('./lib/identity-provider');
+const { VARIANTS } = require('./lib/variants');
 
 let users = [];
 const tokens = new Map();
@@ -144,7 +145,7 @@ serve({
             forceNew: true,
             reconnection: false,
             timeout: 60_000,
-            auth: variant === 'baseline' ? { userId: oid } : { token: tokens.get(idx) },
+            auth: VARIANTS[variant].tokens ? { token: tokens.get(idx) } : { userId: oid },
           });
           const settle = (ok, error) => {
             inflight--;

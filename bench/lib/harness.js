@@ -9,6 +9,7 @@ const { all, forkChild, log, machineBusyMicros, stopChild, sum } = require('./pr
 const { now, sleep } = require('./ipc');
 const report = require('./report');
 const workloads = require('./workloads');
+const { VARIANTS } = require('./variants');
 
 const RESULTS = path.join(__dirname, '..', 'results');
 
@@ -31,7 +32,7 @@ class Bench {
   }
 
   async startClients() {
-    const needTokens = this.config.variants.some((v) => v !== 'baseline');
+    const needTokens = this.config.variants.some((v) => VARIANTS[v].tokens);
     const idp = needTokens
       ? {
           privateKeyPem: this.idp.privateKeyPem,

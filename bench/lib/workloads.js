@@ -6,6 +6,7 @@
 const { all, sum } = require('./processes');
 const { now, sleep } = require('./ipc');
 const report = require('./report');
+const { VARIANTS } = require('./variants');
 
 /** (d) connect storm, then (a) idle memory per connection after GC. */
 async function connectAndIdle(variant, servers) {
@@ -223,8 +224,8 @@ async function runsBurst(variant, servers, connected) {
   const { row, parts } = await this.collect(total, startAt, lastScheduled);
   const acks = parts.map((p) => p.acks);
   const notes = [];
-  if (variant === 'baseline')
-    notes.push('bare socket.io has no replay: updates sent before the subscribe are lost');
+  if (!VARIANTS[variant].replay)
+    notes.push(`${variant} has no replay: updates sent before the subscribe are lost`);
   const subFailed = sum(acks, 'failed');
   if (subFailed) notes.push(`subscribe failures: ${JSON.stringify(acks.map((a) => a.errors))}`);
   const errors = sum(results, 'errors');
