@@ -266,9 +266,13 @@ class Bench {
     const servers = await this.startServers(variant, round);
     const workloads = {};
     try {
-      const { storm, idle, connected } = await this.profiled(servers, 'connect-storm', () =>
-        this.connectAndIdle(variant, servers),
+      // Memory before the storm; the storm's profile window holds the storm alone.
+      const mem0 = await all(servers, 'mem');
+      const storm = await this.profiled(servers, 'connect-storm', () =>
+        this.connectStorm(variant, servers),
       );
+      const connected = storm.connections;
+      const idle = await this.idleMemory(servers, mem0, connected);
       workloads['connect-storm'] = storm;
       workloads.idle = idle;
       log(

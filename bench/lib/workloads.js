@@ -8,9 +8,8 @@ const { now, sleep } = require('./ipc');
 const report = require('./report');
 const { VARIANTS } = require('./variants');
 
-/** (d) connect storm, then (a) idle memory per connection after GC. */
-async function connectAndIdle(variant, servers) {
-  const mem0 = await all(servers, 'mem');
+/** (d) connect storm: every client connects its users at once, RS256 tokens for the library. */
+async function connectStorm(variant, servers) {
   const cpu0 = await this.cpuSnapshot(servers);
   const startAt = now() + 300;
   const results = await all(
@@ -31,39 +30,45 @@ async function connectAndIdle(variant, servers) {
     for (const [k, v] of Object.entries(r.errors)) errors[k] = (errors[k] || 0) + v;
   const elapsed = Math.max(...results.map((r) => r.lastAt)) - startAt;
   const cpu1 = await this.cpuSnapshot(servers);
+  const notes = [];
+  if (failed) notes.push(`connect errors: ${JSON.stringify(errors)}`);
+  return {
+    connections: connected,
+    connects_per_s: Math.round((connected * 1000) / elapsed),
+    failed_connects: failed,
+    duration_ms: Math.round(elapsed),
+    // Server CPU per accepted connection: the part of the storm that does not depend on how
+    // much CPU the load clients take on this machine.
+    server_cpu_ms_per_connect: report.round(
+      (cpu1.server - cpu0.server) / 1000 / Math.max(connected, 1),
+      3,
+    ),
+    ...this.cpuDelta(cpu0, cpu1),
+    notes,
+  };
+}
+
+/**
+ * (a) idle memory per connection: after a settle time, each instance's memory after full GCs,
+ * against `mem0`, taken the same way before the storm.
+ */
+async function idleMemory(servers, mem0, connected) {
   await sleep(this.config.settleMs);
   const mem1 = await all(servers, 'mem');
   const perConn = (key) =>
     report.round((sum(mem1, key) - sum(mem0, key)) / Math.max(connected, 1) / 1024, 2);
   const serverSockets = mem1.map((m) => m.sockets);
   const notes = [];
-  if (failed) notes.push(`connect errors: ${JSON.stringify(errors)}`);
   if (serverSockets.every((n) => typeof n === 'number') && sum(serverSockets) !== connected) {
     notes.push(`servers hold ${serverSockets.join('+')} sockets, clients ${connected}`);
   }
   return {
-    storm: {
-      connections: connected,
-      connects_per_s: Math.round((connected * 1000) / elapsed),
-      failed_connects: failed,
-      duration_ms: Math.round(elapsed),
-      // Server CPU per accepted connection: the part of the storm that does not depend on how
-      // much CPU the load clients take on this machine.
-      server_cpu_ms_per_connect: report.round(
-        (cpu1.server - cpu0.server) / 1000 / Math.max(connected, 1),
-        3,
-      ),
-      ...this.cpuDelta(cpu0, cpu1),
-      notes,
-    },
-    idle: {
-      connections: connected,
-      rss_per_conn_kb: perConn('rss'),
-      heap_per_conn_kb: perConn('heapUsed'),
-      external_per_conn_kb: perConn('external'),
-      rss_mb_per_instance: mem1.map((m) => Math.round(m.rss / 2 ** 20)),
-    },
-    connected,
+    connections: connected,
+    rss_per_conn_kb: perConn('rss'),
+    heap_per_conn_kb: perConn('heapUsed'),
+    external_per_conn_kb: perConn('external'),
+    rss_mb_per_instance: mem1.map((m) => Math.round(m.rss / 2 ** 20)),
+    notes,
   };
 }
 
@@ -257,4 +262,4 @@ async function runsBurst(variant, servers, connected) {
   };
 }
 
-module.exports = { connectAndIdle, timedPhase, sendStep, runsSteady, runsBurst };
+module.exports = { connectStorm, idleMemory, timedPhase, sendStep, runsSteady, runsBurst };
