@@ -8,7 +8,7 @@ import { HealthController } from './health/health.controller';
 import { MetricsController } from './metrics/metrics.controller';
 import { RunsController } from './runs/runs.controller';
 import { redisTarget } from './redis-client';
-import { TaskQueue } from './runs/task-queue';
+import { taskQueueProvider } from './runs/task-queue';
 import { TaskRunner } from './runs/task-runner.service';
 import { SAMPLE_CONFIG } from './sample.constants';
 import { WebController } from './web/web.controller';
@@ -76,9 +76,7 @@ export class AppModule {
       ],
       providers: [
         TaskRunner,
-        ...(config.taskRunner === 'worker'
-          ? [{ provide: TaskQueue, useFactory: () => new TaskQueue(config.redisUrl as string) }]
-          : []),
+        ...(config.taskRunner === 'worker' ? [taskQueueProvider(config.redisUrl as string)] : []),
       ],
     };
   }

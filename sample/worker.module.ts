@@ -2,7 +2,7 @@ import { Inject, Module, type DynamicModule, type OnApplicationBootstrap } from 
 import { NotificationsModule } from '../lib';
 import { notificationsOptions } from './app.module';
 import type { SampleConfig } from './config';
-import { TaskQueue } from './runs/task-queue';
+import { TaskQueue, taskQueueProvider } from './runs/task-queue';
 import { TaskRunner } from './runs/task-runner.service';
 import { SAMPLE_CONFIG } from './sample.constants';
 
@@ -38,7 +38,7 @@ export class WorkerModule {
       providers: [
         configProvider,
         TaskRunner,
-        { provide: TaskQueue, useFactory: () => new TaskQueue(config.redisUrl as string) },
+        taskQueueProvider(config.redisUrl as string),
         TaskConsumer,
       ],
     };

@@ -1,4 +1,9 @@
-import { Logger, type OnApplicationShutdown, type OnModuleDestroy } from '@nestjs/common';
+import {
+  Logger,
+  type OnApplicationShutdown,
+  type OnModuleDestroy,
+  type Provider,
+} from '@nestjs/common';
 import type { RedisClient } from '../../lib';
 import { sampleRedis } from '../redis-client';
 
@@ -67,4 +72,9 @@ export class TaskQueue implements OnModuleDestroy, OnApplicationShutdown {
     await this.stop();
     await this.redis.quit().catch(() => this.redis.disconnect());
   }
+}
+
+/** The queue on REDIS_URL, as the instances (TASK_RUNNER=worker) and the worker provide it. */
+export function taskQueueProvider(redisUrl: string): Provider {
+  return { provide: TaskQueue, useFactory: () => new TaskQueue(redisUrl) };
 }
