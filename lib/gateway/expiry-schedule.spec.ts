@@ -76,6 +76,18 @@ describe('ExpirySchedule', () => {
     expect(events('a')).toEqual(['authExpiring', 'authExpiring', 'authExpired']);
   });
 
+  it('does not warn again after a refresh with a token that expires no later', () => {
+    const expiresAt = at(100_000);
+    schedule.track('a', expiresAt);
+    jest.advanceTimersByTime(50_000);
+    expect(events('a')).toEqual(['authExpiring']);
+    schedule.track('a', expiresAt);
+    jest.advanceTimersByTime(expiresAt - Date.now() - 1);
+    expect(events('a')).toEqual(['authExpiring']);
+    jest.advanceTimersByTime(LATE_MS);
+    expect(events('a')).toEqual(['authExpiring', 'authExpired']);
+  });
+
   it('warns at once for a token that expires within the warning time', () => {
     schedule.track('a', at(10_000));
     jest.advanceTimersByTime(LATE_MS);

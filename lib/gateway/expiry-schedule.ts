@@ -37,7 +37,11 @@ export class ExpirySchedule implements OnModuleDestroy {
   /** (Re)schedules a connection's expiry. */
   track(socketId: string, expiresAt: number): void {
     const warnAt = expiresAt - this.warningMs;
-    this.entries.set(socketId, { expiresAt, warnAt, warned: false });
+    // A refresh with a token that expires no later (a client's cached token) is not warned about
+    // again: a warning a second until expiry would only bring the same token back.
+    const previous = this.entries.get(socketId);
+    const warned = previous !== undefined && previous.warned && expiresAt <= previous.expiresAt;
+    this.entries.set(socketId, { expiresAt, warnAt, warned });
     this.enqueue(socketId, warnAt);
     this.enqueue(socketId, expiresAt);
   }

@@ -47,13 +47,21 @@ export interface NotificationsClientOptions {
 
 /** An error the client could not recover from by itself, or a failed re-subscription. */
 export interface NotificationsClientError {
-  /** A protocol code (`token_invalid`, `not_found`, …) or `fetch_failed`. */
+  /**
+   * A protocol code (`token_invalid`, `not_found`, …), or one of the client's own:
+   * `fetch_failed` (a run's refetch over HTTP; retried later), `token_unavailable` (the token
+   * factory threw; the reconnect is retried), `handler_error` (one of the app's handlers threw;
+   * the other handlers and later updates are not affected).
+   */
   code: string;
   message: string;
   runId?: string;
 }
 
 type Handler<T> = (value: T) => void;
+
+// Subscribe answers that a later attempt can overcome; any other refusal is final for the run.
+const TRANSIENT_SUBSCRIBE_ERRORS = new Set(['timeout', 'rate_limited', 'internal']);
 
 // Handshake refusals that a retry with a fresh token can fix, or that are server-side conditions.
 const RETRYABLE = new Set([
@@ -81,7 +89,11 @@ export class NotificationsClient {
   private attempt = 0;
   private reconnectTimer?: ReturnType<typeof setTimeout>;
   private stopped = true;
-  private starting?: { resolve: () => void; reject: (error: Error) => void };
+  private starting?: {
+    promise: Promise<void>;
+    resolve: () => void;
+    reject: (error: Error) => void;
+  };
 
   constructor(private readonly options: NotificationsClientOptions) {
     this.runs = new RunTracker({
@@ -90,11 +102,10 @@ export class NotificationsClient {
         const token = await options.accessTokenFactory();
         return (options.fetchRun ?? this.defaultFetchRun)(runId, token);
       },
-      onUpdate: (update) => this.updateHandlers.forEach((h) => h(update)),
+      onUpdate: (update) => this.callEach(this.updateHandlers, update),
       onFetchError: (runId, error) =>
-        this.errorHandlers.forEach((h) =>
-          h({ code: 'fetch_failed', message: error.message, runId }),
-        ),
+        this.reportError({ code: 'fetch_failed', message: error.message, runId }),
+      onHandlerError: (error, update) => this.reportHandlerError(error, update.runId),
     });
     this.socket = io(
       `${options.url.replace(/\/$/, '')}${options.namespace ?? NOTIFICATIONS_NAMESPACE}`,
@@ -111,7 +122,11 @@ export class NotificationsClient {
             .then(() => options.accessTokenFactory())
             .then(
               (token) => cb({ token }),
-              () => cb({}),
+              (error: unknown) => {
+                // Without a token the server answers token_missing and the client retries later.
+                this.reportError({ code: 'token_unavailable', message: messageOf(error) });
+                cb({});
+              },
             );
         },
       },
@@ -123,7 +138,7 @@ export class NotificationsClient {
     this.socket.on('disconnect', (reason) => this.onDisconnect(reason));
     this.socket.on(ServerEvents.StatusUpdate, (update: StatusUpdate) => this.runs.accept(update));
     this.socket.on(ServerEvents.Notification, (n: UserNotification) =>
-      this.notificationHandlers.forEach((h) => h(n)),
+      this.callEach(this.notificationHandlers, n),
     );
     this.socket.on(ServerEvents.AuthExpiring, () => void this.refreshToken());
   }
@@ -133,15 +148,25 @@ export class NotificationsClient {
     return this.currentState;
   }
 
-  /** Connects; resolves once connected, rejects if the server refuses the token for good. */
+  /**
+   * Connects; resolves once connected, rejects if the server refuses the token for good (with its
+   * `code`) or if {@link stop} is called first (code `stopped`). Calls while connecting share
+   * the same promise.
+   */
   start(): Promise<void> {
+    if (this.starting) return this.starting.promise;
     if (!this.stopped) return Promise.resolve();
     this.stopped = false;
-    return new Promise((resolve, reject) => {
-      this.starting = { resolve, reject };
-      this.setState('connecting');
-      this.socket.connect();
+    let resolve!: () => void;
+    let reject!: (error: Error) => void;
+    const promise = new Promise<void>((ok, fail) => {
+      resolve = ok;
+      reject = fail;
     });
+    this.starting = { promise, resolve, reject };
+    this.setState('connecting');
+    this.socket.connect();
+    return promise;
   }
 
   /** Disconnects and stops reconnecting. Subscriptions are kept for a later {@link start}. */
@@ -150,6 +175,9 @@ export class NotificationsClient {
     clearTimeout(this.reconnectTimer);
     this.runs.pause();
     this.socket.disconnect();
+    this.settleStart(
+      Object.assign(new Error('The client was stopped before it connected.'), { code: 'stopped' }),
+    );
     this.setState('disconnected');
   }
 
@@ -165,7 +193,7 @@ export class NotificationsClient {
   ): Promise<() => Promise<void>> {
     const isNew = this.runs.add(runId, handler, options.afterSeq ?? 0);
     if (isNew && this.socket.connected) {
-      const error = await this.sendSubscribe(runId);
+      const error = await this.subscribeSettled(runId);
       if (error) {
         this.runs.delete(runId);
         throw Object.assign(new Error(error.message), { code: error.code });
@@ -192,7 +220,15 @@ export class NotificationsClient {
    * (`completed`, `failed`, `cancelled`). Breaking out of the loop unsubscribes.
    */
   runUpdates(runId: string, options: { afterSeq?: number } = {}): AsyncGenerator<StatusUpdate> {
-    return iterateRun((handler) => this.subscribeToRun(runId, handler, options));
+    return iterateRun(
+      (handler) => this.subscribeToRun(runId, handler, options),
+      // A run dropped later (a re-subscription refused, e.g. not_found) ends the loop with its code.
+      (fail) =>
+        this.onError((error) => {
+          if (error.runId === runId && !this.runs.has(runId))
+            fail(Object.assign(new Error(error.message), { code: error.code }));
+        }),
+    );
   }
 
   /** Every run's updates (once each, in order per run). Returns a function that removes the handler. */
@@ -223,14 +259,47 @@ export class NotificationsClient {
   private setState(state: ConnectionState): void {
     if (state === this.currentState) return;
     this.currentState = state;
-    this.stateHandlers.forEach((h) => h(state));
+    this.callEach(this.stateHandlers, state);
+  }
+
+  /** Calls each handler; one that throws is reported, and the others still run. */
+  private callEach<T>(handlers: Iterable<Handler<T>>, value: T): void {
+    for (const handler of handlers) {
+      try {
+        handler(value);
+      } catch (error) {
+        this.reportHandlerError(error);
+      }
+    }
+  }
+
+  private reportHandlerError(error: unknown, runId?: string): void {
+    this.reportError({ code: 'handler_error', message: messageOf(error), runId });
+  }
+
+  private reportError(failure: NotificationsClientError): void {
+    for (const handler of this.errorHandlers) {
+      try {
+        handler(failure);
+      } catch {
+        // An error handler that throws has nowhere left to report to.
+      }
+    }
+  }
+
+  /** Settles a pending {@link start}: resolves it, or rejects it with `error`. */
+  private settleStart(error?: Error): void {
+    const starting = this.starting;
+    this.starting = undefined;
+    if (error) starting?.reject(error);
+    else starting?.resolve();
   }
 
   private onConnect(): void {
     this.attempt = 0;
+    this.runs.resume();
     this.setState('connected');
-    this.starting?.resolve();
-    this.starting = undefined;
+    this.settleStart();
     for (const runId of this.runs.ids()) void this.resubscribe(runId);
   }
 
@@ -238,11 +307,11 @@ export class NotificationsClient {
     const code = error.data?.code;
     if (code && !RETRYABLE.has(code)) {
       this.stopped = true;
+      this.runs.pause();
       this.setState('disconnected');
       const failure = { code, message: `The server refused the connection: ${code}` };
-      this.errorHandlers.forEach((h) => h(failure));
-      this.starting?.reject(Object.assign(new Error(failure.message), { code }));
-      this.starting = undefined;
+      this.reportError(failure);
+      this.settleStart(Object.assign(new Error(failure.message), { code }));
       return;
     }
     this.scheduleReconnect();
@@ -250,6 +319,8 @@ export class NotificationsClient {
 
   private onDisconnect(reason: string): void {
     if (this.stopped || reason === 'io client disconnect') return;
+    // Offline, a refetch would fail: the re-subscription after the reconnect replays instead.
+    this.runs.pause();
     this.scheduleReconnect();
   }
 
@@ -264,10 +335,28 @@ export class NotificationsClient {
   }
 
   private async resubscribe(runId: string): Promise<void> {
-    const error = await this.sendSubscribe(runId);
-    if (error && error.code !== 'timeout') {
+    const error = await this.subscribeSettled(runId);
+    if (error) {
       this.runs.delete(runId);
-      this.errorHandlers.forEach((h) => h({ ...error, runId }));
+      this.reportError({ ...error, runId });
+    }
+  }
+
+  /**
+   * Subscribes until the server answers for good: a transient refusal (`rate_limited`,
+   * `internal`) or a missing acknowledgement is retried with backoff while connected; after a
+   * disconnect, the next connect subscribes again. Returns a final refusal, if any.
+   */
+  private async subscribeSettled(runId: string): Promise<NotificationsClientError | undefined> {
+    const retrying = () => this.socket.connected && !this.stopped && this.runs.has(runId);
+    for (let attempt = 0; ; attempt++) {
+      const error = await this.sendSubscribe(runId);
+      if (!error || !TRANSIENT_SUBSCRIBE_ERRORS.has(error.code)) return error;
+      if (!retrying()) return undefined;
+      await new Promise((resolve) =>
+        setTimeout(resolve, backoffDelay(attempt, this.options.reconnect)),
+      );
+      if (!retrying()) return undefined;
     }
   }
 
@@ -299,14 +388,26 @@ export class NotificationsClient {
     return (await response.json()) as RunSnapshot;
   };
 
+  /** Answers `authExpiring`. If the refresh fails, the server disconnects at expiry and the reconnect asks the factory again. */
   private async refreshToken(): Promise<void> {
+    let token: string;
     try {
-      const token = await this.options.accessTokenFactory();
-      await this.socket
+      token = await this.options.accessTokenFactory();
+    } catch (error) {
+      return this.reportError({ code: 'token_unavailable', message: messageOf(error) });
+    }
+    let ack: { ok: true } | ErrorAck;
+    try {
+      ack = await this.socket
         .timeout(this.options.ackTimeoutMs ?? 10_000)
         .emitWithAck(ClientEvents.RefreshToken, { token });
     } catch {
-      // If the refresh fails the server disconnects at expiry, and the reconnect gets a new token.
+      return; // Disconnected or no answer: the reconnect brings a fresh token.
     }
+    if (!ack.ok) this.reportError({ code: ack.error.code, message: ack.error.message });
   }
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

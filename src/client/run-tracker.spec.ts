@@ -22,6 +22,7 @@ describe('RunTracker', () => {
   let released: number[];
   let fetchRun: jest.Mock<Promise<RunSnapshot>, [string]>;
   let onFetchError: jest.Mock<void, [string, Error]>;
+  let onHandlerError: jest.Mock<void, [unknown, StatusUpdate]>;
   let tracker: RunTracker;
 
   beforeEach(() => {
@@ -29,9 +30,11 @@ describe('RunTracker', () => {
     released = [];
     fetchRun = jest.fn();
     onFetchError = jest.fn();
+    onHandlerError = jest.fn();
     const options: RunTrackerOptions = {
       onUpdate: (update) => released.push(update.seq),
       onFetchError,
+      onHandlerError,
       fetchRun,
       gapTimeoutMs: GAP_MS,
     };
@@ -146,6 +149,54 @@ describe('RunTracker', () => {
     expect(released).toEqual([]);
   });
 
+  it('tries a failed refetch again later, waiting longer each time', async () => {
+    fetchRun
+      .mockRejectedValueOnce(new Error('503'))
+      .mockRejectedValueOnce(new Error('503'))
+      .mockResolvedValue(snapshot(2, [1, 2]));
+    tracker.add('r', () => undefined, 0);
+    tracker.accept(u(2));
+    jest.advanceTimersByTime(GAP_MS);
+    await settle();
+    expect(fetchRun).toHaveBeenCalledTimes(1);
+    jest.advanceTimersByTime(GAP_MS * 2 - 1);
+    await settle();
+    expect(fetchRun).toHaveBeenCalledTimes(1);
+    jest.advanceTimersByTime(1);
+    await settle();
+    expect(fetchRun).toHaveBeenCalledTimes(2);
+    jest.advanceTimersByTime(GAP_MS * 4);
+    await settle();
+    expect(fetchRun).toHaveBeenCalledTimes(3);
+    expect(released).toEqual([1, 2]);
+    expect(onFetchError).toHaveBeenCalledTimes(2);
+    jest.advanceTimersByTime(GAP_MS * 10);
+    await settle();
+    expect(fetchRun).toHaveBeenCalledTimes(3);
+  });
+
+  it('isolates a handler that throws: the others and the later updates still come', () => {
+    const other: number[] = [];
+    tracker.add(
+      'r',
+      (update) => {
+        throw new Error(`bad ${update.seq}`);
+      },
+      0,
+    );
+    tracker.add('r', (update) => other.push(update.seq), 0);
+    tracker.accept(u(2));
+    tracker.accept(u(1));
+    tracker.accept(u(3));
+    expect(other).toEqual([1, 2, 3]);
+    expect(released).toEqual([1, 2, 3]);
+    expect(onHandlerError.mock.calls.map(([error]) => (error as Error).message)).toEqual([
+      'bad 1',
+      'bad 2',
+      'bad 3',
+    ]);
+  });
+
   it('drops a refetch that returns after the run was left', async () => {
     let answer!: (value: RunSnapshot) => void;
     fetchRun.mockReturnValue(new Promise((resolve) => (answer = resolve)));
@@ -157,12 +208,18 @@ describe('RunTracker', () => {
     expect(released).toEqual([]);
   });
 
-  it('stops its gap timers when paused', async () => {
+  it('starts no refetch while paused, and again once a subscription is acknowledged after resume', async () => {
+    fetchRun.mockResolvedValue(snapshot(2, [1, 2]));
     tracker.add('r', () => undefined, 0);
     tracker.accept(u(2));
     tracker.pause();
     jest.advanceTimersByTime(GAP_MS * 2);
+    tracker.acknowledged('r', { ok: true, runId: 'r', lastSeq: 2, replayed: 0, gap: true });
     await settle();
     expect(fetchRun).not.toHaveBeenCalled();
+    tracker.resume();
+    tracker.acknowledged('r', { ok: true, runId: 'r', lastSeq: 2, replayed: 0, gap: true });
+    await settle();
+    expect(released).toEqual([1, 2]);
   });
 });

@@ -8,6 +8,8 @@ interface TrackedRun {
   handlers: Set<Handler<StatusUpdate>>;
   gapTimer?: ReturnType<typeof setTimeout>;
   refetching?: boolean;
+  /** Consecutive failed refetches: the next one waits longer. */
+  failedFetches: number;
   /** The run's last seq as the server's subscribe ack stated it: everything up to it is due. */
   acknowledgedSeq: number;
 }
@@ -16,8 +18,10 @@ interface TrackedRun {
 export interface RunTrackerOptions {
   /** Every update released, after the run's own handlers. */
   onUpdate: Handler<StatusUpdate>;
-  /** A refetch failed. */
+  /** A refetch failed; it is tried again later while the run still misses updates. */
   onFetchError: (runId: string, error: Error) => void;
+  /** A handler threw: the others still get the update, and so do the later updates. */
+  onHandlerError: (error: unknown, update: StatusUpdate) => void;
   /** The run's state over HTTP, for a gap. */
   fetchRun: (runId: string) => Promise<RunSnapshot>;
   gapTimeoutMs: number;
@@ -30,6 +34,8 @@ export interface RunTrackerOptions {
  */
 export class RunTracker {
   private readonly runs = new Map<string, TrackedRun>();
+  /** False while the client is stopped or disconnected: no refetch is started then. */
+  private active = true;
 
   constructor(private readonly options: RunTrackerOptions) {}
 
@@ -52,7 +58,12 @@ export class RunTracker {
     let run = this.runs.get(runId);
     const isNew = !run;
     if (!run) {
-      run = { sequencer: new RunSequencer(afterSeq), handlers: new Set(), acknowledgedSeq: 0 };
+      run = {
+        sequencer: new RunSequencer(afterSeq),
+        handlers: new Set(),
+        acknowledgedSeq: 0,
+        failedFetches: 0,
+      };
       this.runs.set(runId, run);
     }
     run.handlers.add(handler);
@@ -71,8 +82,9 @@ export class RunTracker {
     this.runs.delete(runId);
   }
 
-  /** Stops every gap timer (the client is stopping). */
+  /** Stops every gap timer (the client is stopping or disconnected; a re-subscription re-arms them). */
   pause(): void {
+    this.active = false;
     for (const run of this.runs.values()) {
       clearTimeout(run.gapTimer);
       run.gapTimer = undefined;
@@ -109,33 +121,51 @@ export class RunTracker {
   }
 
   private deliver(run: TrackedRun, updates: StatusUpdate[]): void {
+    // The sequencer has already moved past these updates: a handler that throws must not keep
+    // them from the other handlers, nor the rest of the batch from anyone.
     for (const update of updates) {
-      run.handlers.forEach((h) => h(update));
-      this.options.onUpdate(update);
+      for (const handler of [...run.handlers, this.options.onUpdate]) {
+        try {
+          handler(update);
+        } catch (error) {
+          this.options.onHandlerError(error, update);
+        }
+      }
     }
   }
 
+  /** Allows refetches again (the client is connected). */
+  resume(): void {
+    this.active = true;
+  }
+
   private armGapTimer(runId: string, run: TrackedRun): void {
-    if (run.gapTimer) return;
+    if (run.gapTimer || !this.active) return;
+    // After failed refetches, wait longer each time (up to a minute).
+    const delay = Math.min(this.options.gapTimeoutMs * 2 ** run.failedFetches, 60_000);
     run.gapTimer = setTimeout(() => {
       run.gapTimer = undefined;
       void this.refetch(runId);
-    }, this.options.gapTimeoutMs);
+    }, delay);
   }
 
   private async refetch(runId: string): Promise<void> {
     const run = this.runs.get(runId);
-    if (!run || run.refetching) return;
+    if (!run || run.refetching || !this.active) return;
     run.refetching = true;
     try {
       const snapshot = await this.options.fetchRun(runId);
+      run.failedFetches = 0;
       if (this.runs.get(runId) === run) {
         this.deliver(run, run.sequencer.acceptSnapshot(snapshot.updates, snapshot.lastSeq));
       }
     } catch (error) {
+      run.failedFetches++;
       this.options.onFetchError(runId, error as Error);
     } finally {
       run.refetching = false;
     }
+    // Still missing something (the fetch failed, or more is due): try again later.
+    if (this.runs.get(runId) === run && this.missing(run)) this.armGapTimer(runId, run);
   }
 }
