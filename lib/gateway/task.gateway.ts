@@ -45,7 +45,7 @@ import { releaseHandshakeRequest } from './release-handshake-request';
 interface ConnectionState {
   user: AuthenticatedUser;
   /** Runs whose subscription is being checked, counted against the limit until settled. */
-  pending?: Set<string>;
+  pending?: Map<string, Promise<void>>;
   bucket: TokenBucket;
 }
 
@@ -116,12 +116,23 @@ export class TaskGateway
           // A draining instance sends clients elsewhere; auth_unavailable tells them to retry.
           if (this.hub.draining) return 'auth_unavailable';
           if (!(await this.presence.admit(user.userId, socket.id))) return 'too_many_connections';
-          // Joined (and, in sharded mode, subscribed) before the connection is accepted, so that a
-          // notification sent as soon as the client sees `connect` reaches it. A refused or closed
-          // handshake leaves its rooms.
-          const room = userRoom(user.userId);
-          await socket.join(room);
-          await this.connections.roomReady(socket.nsp.name, room);
+          try {
+            // Joined (and, in sharded mode, subscribed) before the connection is accepted, so that
+            // a notification sent as soon as the client sees `connect` reaches it. A refused or
+            // closed handshake leaves its rooms.
+            const room = userRoom(user.userId);
+            await socket.join(room);
+            await this.connections.roomReady(socket.nsp.name, room);
+          } catch (error) {
+            this.presence.release(user.userId, socket.id);
+            throw error;
+          }
+          // A client gone meanwhile is dropped by socket.io without a connection or disconnect
+          // event, so its presence slot would hold until the TTL: release it here.
+          if (socket.conn.readyState !== 'open') {
+            this.presence.release(user.userId, socket.id);
+            return 'auth_unavailable';
+          }
           return undefined;
         },
       }),
@@ -208,25 +219,36 @@ export class TaskGateway
     const { runId, afterSeq } = args;
     const room = runRoom(runId);
     // Created on first use: most connections never subscribe while another subscribe is pending.
-    const pending = (state.pending ??= new Set());
+    const pending = (state.pending ??= new Map());
     const isNew = !socket.rooms.has(room) && !pending.has(runId);
     const max = this.options.limits.maxSubscriptionsPerConnection;
     if (isNew && subscribedRuns(socket) + pending.size >= max) {
       return errorAck('too_many_subscriptions', `At most ${max} runs per connection.`);
     }
-    // Counted as pending until settled, so that concurrent subscribes cannot overshoot the limit.
-    if (isNew) pending.add(runId);
+    // Counted as pending until settled, so that concurrent subscribes cannot overshoot the limit,
+    // and so that an unsubscribe sent meanwhile applies after it.
+    let settled: (() => void) | undefined;
+    if (isNew) pending.set(runId, new Promise<void>((resolve) => (settled = resolve)));
     try {
-      const run = await this.runs.getRun(runId);
-      if (!(await canAccessRun(this.accessPolicy, state.user, run))) {
-        return errorAck('not_found', 'No such run.');
-      }
+      const allowed = async () =>
+        canAccessRun(this.accessPolicy, state.user, await this.runs.getRun(runId));
+      if (!(await allowed())) return errorAck('not_found', 'No such run.');
       if (!socket.connected) return errorAck('not_found', 'Disconnected.');
       // Join before reading the log: an update published in between is then either in the log
       // or delivered live (possibly both; the client drops duplicates by seq).
       await socket.join(room);
       await this.connections.roomReady(socket.nsp.name, room);
-      const slice = await this.runs.readLog(runId, afterSeq);
+      // Checked again once joined: a revocation between the first check and the join made every
+      // instance leave the room before this connection was in it. Revocation writes the store
+      // before it asks the instances to leave, so one of the two catches it.
+      const [stillAllowed, slice] = await Promise.all([
+        allowed(),
+        this.runs.readLog(runId, afterSeq),
+      ]);
+      if (!stillAllowed) {
+        await socket.leave(room);
+        return errorAck('not_found', 'No such run.');
+      }
       for (const update of slice.updates) socket.emit(ServerEvents.StatusUpdate, update);
       const lastSeq = Math.max(slice.lastSeq, slice.updates.at(-1)?.seq ?? 0);
       const ack: SubscribeAck = { ok: true, runId, lastSeq, replayed: slice.updates.length };
@@ -237,6 +259,7 @@ export class TaskGateway
       return errorAck('internal', 'The subscription could not be completed; retry.');
     } finally {
       if (isNew) pending.delete(runId);
+      settled?.();
     }
   }
 
@@ -247,6 +270,8 @@ export class TaskGateway
   ): Promise<UnsubscribeAck | ErrorAck> {
     const runId = parseRunIdArg(body);
     if (!runId) return errorAck('invalid_argument', 'Expected a run id or {runId}.');
+    // After a subscribe still in progress, which would otherwise join once this has left.
+    await socket.data.pending?.get(runId);
     await socket.leave(runRoom(runId));
     return { ok: true };
   }

@@ -16,7 +16,8 @@ export interface TestClientOptions {
   reconnection?: boolean;
 }
 
-function open(url: string, options: TestClientOptions): Socket {
+/** A client that starts connecting at once (nothing awaited): for handshakes a test interrupts. */
+export function open(url: string, options: TestClientOptions): Socket {
   return io(`${url}/notifications`, {
     forceNew: true,
     reconnection: options.reconnection ?? false,

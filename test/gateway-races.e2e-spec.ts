@@ -1,0 +1,161 @@
+import type { INestApplication } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import type { Namespace } from 'socket.io';
+import {
+  MemoryPresenceStore,
+  MemoryRunStore,
+  NotificationService,
+  NotificationsModule,
+  PresenceStore,
+  RedisIoAdapter,
+  RunStore,
+  TaskGateway,
+  type RunRecord,
+} from '../lib';
+import type { StatusUpdate } from '../src/protocol/messages';
+import { LocalIdentityProvider, randomGuid } from './utils/identity-provider';
+import { closeAll, connectClient, emitWithAck, open, record } from './utils/socket-client';
+import { delay, eventually } from './utils/wait';
+
+/** A run store whose `getRun` answers, when gated, only once the gate opens: a read taken before. */
+class GatedRunStore extends MemoryRunStore {
+  private gate?: Promise<void>;
+  private arrived?: () => void;
+
+  /** Holds the next reads' answers; resolves `reached` when one is held, `open` releases them. */
+  hold(): { reached: Promise<void>; open: () => void } {
+    let open!: () => void;
+    this.gate = new Promise((resolve) => (open = resolve));
+    const reached = new Promise<void>((resolve) => (this.arrived = resolve));
+    return {
+      reached,
+      open: () => {
+        this.gate = undefined;
+        open();
+      },
+    };
+  }
+
+  override async getRun(runId: string): Promise<RunRecord | null> {
+    const run = structuredClone(await super.getRun(runId));
+    const gate = this.gate;
+    if (gate) {
+      this.arrived?.();
+      await gate;
+    }
+    return run;
+  }
+}
+
+/** A presence store whose registrations take 300 ms, as over a slow Redis. */
+class SlowPresenceStore extends MemoryPresenceStore {
+  override async register(userId: string, connectionId: string, max: number): Promise<boolean> {
+    await delay(300);
+    return super.register(userId, connectionId, max);
+  }
+}
+
+/**
+ * Races around a connection's requests, each widened with a slow store: a handshake the client
+ * abandons while it is admitted, a revocation while a subscribe is checked, an unsubscribe sent
+ * while the subscribe is in progress.
+ */
+describe('gateway races', () => {
+  let idp: LocalIdentityProvider;
+  let app: INestApplication;
+  let url: string;
+  let notifications: NotificationService;
+  const runs = new GatedRunStore({ logMaxLength: 100, ttlSeconds: 3600 });
+  const presence = new SlowPresenceStore({ ttlMs: 30_000 });
+  const room = (runId: string) =>
+    (app.get(TaskGateway) as unknown as { namespace: Namespace }).namespace.adapter.rooms.get(
+      `run:${runId}`,
+    );
+
+  beforeAll(async () => {
+    idp = await LocalIdentityProvider.start();
+    const moduleRef = await Test.createTestingModule({
+      imports: [NotificationsModule.forRoot({ auth: idp.authOptions() })],
+    })
+      .overrideProvider(RunStore)
+      .useValue(runs)
+      .overrideProvider(PresenceStore)
+      .useValue(presence)
+      .compile();
+    app = moduleRef.createNestApplication({ logger: ['error'] });
+    app.useWebSocketAdapter(new RedisIoAdapter(app));
+    await app.listen(0, '127.0.0.1');
+    url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+    notifications = app.get(NotificationService);
+  });
+  afterAll(async () => {
+    await app?.close();
+    await idp?.stop();
+  });
+
+  it('releases the presence slot of a handshake the client abandons while it is admitted', async () => {
+    const oid = randomGuid();
+    const socket = open(url, { auth: { token: await idp.issueToken({ oid }) } });
+    await delay(100); // the registration is under way
+    socket.close();
+    await delay(600);
+    expect(await presence.count(oid)).toBe(0);
+    // A completed handshake still counts.
+    const kept = await connectClient(url, await idp.issueToken({ oid }));
+    expect(await presence.count(oid)).toBe(1);
+    closeAll(kept);
+  });
+
+  it('keeps a user out of a run whose access is revoked while the subscribe is checked', async () => {
+    const oid = randomGuid();
+    const run = await notifications.createRun(oid);
+    const socket = await connectClient(url, await idp.issueToken({ oid }));
+    const received = record<StatusUpdate>(socket, 'statusUpdate');
+    try {
+      const held = runs.hold();
+      const ack = emitWithAck<{ ok: boolean; error?: { code: string } }>(socket, 'subscribeToRun', {
+        runId: run.runId,
+      });
+      await held.reached; // the access check has read the run
+      await notifications.revokeRunAccess(run.runId, oid);
+      held.open();
+      expect(await ack).toMatchObject({ ok: false, error: { code: 'not_found' } });
+      expect(room(run.runId)?.size ?? 0).toBe(0);
+      await notifications.publishRunUpdate(run.runId, { status: 'running' });
+      await delay(100);
+      expect(received).toEqual([]);
+    } finally {
+      closeAll(socket);
+    }
+  });
+
+  it('applies an unsubscribe sent while the subscribe is in progress after it', async () => {
+    const oid = randomGuid();
+    const run = await notifications.createRun(oid);
+    const socket = await connectClient(url, await idp.issueToken({ oid }));
+    const received = record<StatusUpdate>(socket, 'statusUpdate');
+    try {
+      const held = runs.hold();
+      const subscribed = emitWithAck<{ ok: boolean }>(socket, 'subscribeToRun', {
+        runId: run.runId,
+      });
+      await held.reached;
+      const unsubscribed = emitWithAck<{ ok: boolean }>(socket, 'unsubscribeFromRun', {
+        runId: run.runId,
+      });
+      await delay(50);
+      held.open();
+      expect(await subscribed).toMatchObject({ ok: true });
+      expect(await unsubscribed).toEqual({ ok: true });
+      await eventually(
+        () => 'still in the run room',
+        () => (room(run.runId)?.size ?? 0) === 0,
+      );
+      await notifications.publishRunUpdate(run.runId, { status: 'running' });
+      await delay(100);
+      expect(received).toEqual([]);
+    } finally {
+      closeAll(socket);
+    }
+  });
+});
