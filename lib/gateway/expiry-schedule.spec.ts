@@ -69,6 +69,8 @@ describe('ExpirySchedule', () => {
     jest.advanceTimersByTime(50_000);
     expect(events('a')).toEqual(['authExpiring']);
     schedule.track('a', at(300_000));
+    // The first token's expiry no longer waits in its bucket.
+    expect(schedule.scheduled).toBe(2);
     jest.advanceTimersByTime(100_000);
     expect(events('a')).toEqual(['authExpiring']);
     expect(sockets.get('a')!.disconnect).not.toHaveBeenCalled();
@@ -106,11 +108,15 @@ describe('ExpirySchedule', () => {
   it('forgets untracked connections and sockets that are gone', () => {
     schedule.track('a', at(100_000));
     schedule.track('b', at(100_000));
+    expect(schedule.scheduled).toBe(4);
     schedule.untrack('a');
+    // Nothing of a closed connection waits until its token's times.
+    expect(schedule.scheduled).toBe(2);
     sockets.delete('b');
     jest.advanceTimersByTime(200_000);
     expect(events('a')).toEqual([]);
     expect(schedule.size).toBe(0);
+    expect(schedule.scheduled).toBe(0);
   });
 
   it('catches up on every second a stalled timer missed', () => {

@@ -8,6 +8,9 @@ interface Tracked {
   expiresAt: number;
   warnAt: number;
   warned: boolean;
+  /** The buckets (seconds) holding the connection's id, to take it out when it goes. */
+  warnSecond: number;
+  expireSecond: number;
 }
 
 /**
@@ -41,18 +44,33 @@ export class ExpirySchedule implements OnModuleDestroy {
     // again: a warning a second until expiry would only bring the same token back.
     const previous = this.entries.get(socketId);
     const warned = previous !== undefined && previous.warned && expiresAt <= previous.expiresAt;
-    this.entries.set(socketId, { expiresAt, warnAt, warned });
-    this.enqueue(socketId, warnAt);
-    this.enqueue(socketId, expiresAt);
+    if (previous) this.dequeue(socketId, previous);
+    this.entries.set(socketId, {
+      expiresAt,
+      warnAt,
+      warned,
+      warnSecond: this.enqueue(socketId, warnAt),
+      expireSecond: this.enqueue(socketId, expiresAt),
+    });
   }
 
   untrack(socketId: string): void {
+    const entry = this.entries.get(socketId);
+    if (!entry) return;
     this.entries.delete(socketId);
+    this.dequeue(socketId, entry);
   }
 
   /** Number of connections tracked. */
   get size(): number {
     return this.entries.size;
+  }
+
+  /** Ids waiting in the per-second buckets: at most two per tracked connection. */
+  get scheduled(): number {
+    let total = 0;
+    for (const bucket of this.buckets.values()) total += bucket.size;
+    return total;
   }
 
   onModuleDestroy(): void {
@@ -62,12 +80,23 @@ export class ExpirySchedule implements OnModuleDestroy {
     this.buckets.clear();
   }
 
-  private enqueue(socketId: string, at: number): void {
+  /** Puts the id in the bucket of time `at`; returns that bucket's second. */
+  private enqueue(socketId: string, at: number): number {
     // Times already past go into the next bucket the timer will process.
     const second = Math.max(Math.ceil(at / 1000), this.lastSecond + 1);
     let bucket = this.buckets.get(second);
     if (!bucket) this.buckets.set(second, (bucket = new Set()));
     bucket.add(socketId);
+    return second;
+  }
+
+  /** Takes a connection's id out of the buckets still to come. */
+  private dequeue(socketId: string, entry: Tracked): void {
+    for (const second of [entry.warnSecond, entry.expireSecond]) {
+      const bucket = this.buckets.get(second);
+      bucket?.delete(socketId);
+      if (bucket?.size === 0) this.buckets.delete(second);
+    }
   }
 
   private tick(now: number): void {
