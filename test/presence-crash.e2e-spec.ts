@@ -4,7 +4,9 @@ import { join } from 'node:path';
 import { LocalIdentityProvider, randomGuid } from './utils/identity-provider';
 import { startLibraryApp, type LibraryApp } from './utils/library-app';
 import { startRedisServer, type RedisServerHandle } from './utils/redis-server';
+import { Redis } from 'ioredis';
 import { connectClient } from './utils/socket-client';
+import { delay, eventually } from './utils/wait';
 
 const FIXTURE = join(__dirname, 'fixtures', 'library-instance.js');
 
@@ -66,5 +68,30 @@ describe('presence after an instance crash', () => {
     expect(await survivor.notifications.getUserConnectionCount(oid)).toBe(1);
     expect(await survivor.notifications.isUserOnline(oid)).toBe(true);
     for (const s of [...doomed, alive]) s.close();
+  }, 20_000);
+
+  it('live connections count again after Redis lost them', async () => {
+    const oid = randomGuid();
+    const before = await connectClient(survivor.url, await idp.issueToken({ oid }));
+    expect(await survivor.notifications.getUserConnectionCount(oid)).toBe(1);
+    const admin = new Redis(redis.url);
+    try {
+      // Redis comes back empty (a restart without persistence) and drops its clients.
+      await admin.flushall();
+      await admin.client('KILL', 'TYPE', 'normal', 'SKIPME', 'yes');
+      expect(await survivor.notifications.getUserConnectionCount(oid)).toBe(0);
+      // Within a heartbeat interval of the reconnect, the instance registers what it holds again.
+      await eventually(
+        () => 'the live connection was not registered again',
+        async () => (await survivor.notifications.getUserConnectionCount(oid)) === 1,
+        (presence.heartbeatSeconds + 2) * 1000,
+      );
+      // And it keeps counting past the TTL.
+      await delay(presence.ttlSeconds * 1000);
+      expect(await survivor.notifications.getUserConnectionCount(oid)).toBe(1);
+    } finally {
+      admin.disconnect();
+      before.close();
+    }
   }, 20_000);
 });

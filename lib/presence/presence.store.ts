@@ -10,8 +10,16 @@ export abstract class PresenceStore {
    */
   abstract register(userId: string, connectionId: string, max: number): Promise<boolean>;
   abstract unregister(userId: string, connectionId: string): Promise<void>;
-  /** Extends the life of these connections by one TTL. */
+  /** Extends the life of these connections by one TTL (not bringing back ones unregistered). */
   abstract heartbeat(connections: Iterable<[userId: string, connectionId: string]>): Promise<void>;
+  /**
+   * Registers these live connections again, without a limit, for one TTL: after the store lost
+   * them (an outage longer than the TTL, a restart without persistence) or never had them
+   * (admitted unchecked while it was unreachable). One registration each unless overridden.
+   */
+  async restore(connections: Iterable<[userId: string, connectionId: string]>): Promise<void> {
+    await Promise.all([...connections].map(([userId, id]) => this.register(userId, id, 0)));
+  }
   /** Live connections of a user, on every instance. */
   abstract count(userId: string): Promise<number>;
 }

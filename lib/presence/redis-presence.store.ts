@@ -25,9 +25,18 @@ for i, key in ipairs(KEYS) do
 end
 return #KEYS`;
 
+// A heartbeat that also adds the members missing (no XX): after Redis lost them.
+const RESTORE = `
+for i, key in ipairs(KEYS) do
+  redis.call('ZADD', key, ARGV[1], ARGV[i + 2])
+  redis.call('PEXPIRE', key, ARGV[2])
+end
+return #KEYS`;
+
 interface ScriptedRedis extends Redis {
   /** `numberOfKeys`, the keys, expiry, TTL, then one member per key. */
   notificationsPresenceBeat(...args: Array<string | number>): Promise<number>;
+  notificationsPresenceRestore(...args: Array<string | number>): Promise<number>;
   notificationsPresenceRegister(
     key: string,
     member: string,
@@ -52,6 +61,7 @@ export class RedisPresenceStore extends PresenceStore {
     if (!('notificationsPresenceRegister' in redis)) {
       redis.defineCommand('notificationsPresenceRegister', { numberOfKeys: 1, lua: REGISTER });
       redis.defineCommand('notificationsPresenceBeat', { lua: BEAT });
+      redis.defineCommand('notificationsPresenceRestore', { lua: RESTORE });
     }
   }
 
@@ -79,14 +89,23 @@ export class RedisPresenceStore extends PresenceStore {
   }
 
   async heartbeat(connections: Iterable<[string, string]>): Promise<void> {
+    await this.refresh('notificationsPresenceBeat', connections);
+  }
+
+  override async restore(connections: Iterable<[string, string]>): Promise<void> {
+    await this.refresh('notificationsPresenceRestore', connections);
+  }
+
+  private async refresh(
+    script: 'notificationsPresenceBeat' | 'notificationsPresenceRestore',
+    connections: Iterable<[string, string]>,
+  ): Promise<void> {
     const expiry = Date.now() + this.settings.ttlMs;
     const ttl = this.settings.ttlMs;
     if ((this.redis as unknown) instanceof Cluster) {
       const beats: Array<Promise<number>> = [];
       for (const [userId, connectionId] of connections)
-        beats.push(
-          this.redis.notificationsPresenceBeat(1, this.key(userId), expiry, ttl, connectionId),
-        );
+        beats.push(this.redis[script](1, this.key(userId), expiry, ttl, connectionId));
       await Promise.all(beats);
       return;
     }
@@ -99,8 +118,7 @@ export class RedisPresenceStore extends PresenceStore {
       keys.push(this.key(userId));
       members.push(connectionId);
     }
-    if (keys.length > 0)
-      await this.redis.notificationsPresenceBeat(keys.length, ...keys, expiry, ttl, ...members);
+    if (keys.length > 0) await this.redis[script](keys.length, ...keys, expiry, ttl, ...members);
   }
 
   async count(userId: string): Promise<number> {
