@@ -90,6 +90,21 @@ export function describeRunStoreContract(
       expect((await store.readLog(r, 0, 2)).updates.map((u) => u.seq)).toEqual([1, 2]);
     });
 
+    it('reads a long log whole when no limit is given', async () => {
+      const long = await create({ logMaxLength: 12_000, ttlSeconds: 60 });
+      try {
+        const r = runId();
+        await long.createRun(r, 'o');
+        for (let i = 0; i < 10_050; i += 50)
+          await Promise.all(Array.from({ length: 50 }, () => long.append(r, update('progress'))));
+        const log = await long.readLog(r, 0);
+        expect(log.updates).toHaveLength(10_050);
+        expect(log.updates.at(-1)?.seq).toBe(10_050);
+      } finally {
+        await long.close();
+      }
+    }, 30_000);
+
     it('records revoked users on the run, and refuses to revoke on a missing run', async () => {
       const r = runId();
       await store.createRun(r, 'o');

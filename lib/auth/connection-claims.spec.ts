@@ -22,4 +22,14 @@ describe('ConnectionClaims', () => {
     const kept = new ConnectionClaims(['oid', 'wids', 'n']).keep(user({ oid: 'o', n: 3 }));
     expect(kept.claims).toEqual({ oid: 'o', n: 3 });
   });
+
+  it('shares the values users have in common, not the per-user ones', () => {
+    const claims = new ConnectionClaims([...DEFAULT_CONNECTION_CLAIMS, 'preferred_username']);
+    for (let i = 0; i < 100; i++)
+      claims.keep(
+        user({ oid: `o${i}`, tid: 't', scp: 's', roles: ['r'], preferred_username: `u${i}` }),
+      );
+    // Only 't', 's' and 'r' are remembered: 100 user ids would fill the table for nothing.
+    expect((claims as unknown as { shared: Map<string, string> }).shared.size).toBe(3);
+  });
 });

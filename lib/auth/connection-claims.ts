@@ -6,6 +6,18 @@ export const DEFAULT_CONNECTION_CLAIMS: readonly string[] = ['oid', 'tid', 'scp'
 /** Distinct values remembered for sharing; past this, values are kept as they come. */
 const MAX_SHARED_VALUES = 10_000;
 
+/** Claims whose values differ from user to user: sharing them would only fill the table. */
+const PER_USER_CLAIMS = new Set([
+  'oid',
+  'http://schemas.microsoft.com/identity/claims/objectidentifier',
+  'sub',
+  'name',
+  'preferred_username',
+  'upn',
+  'unique_name',
+  'email',
+]);
+
 /**
  * Slims what a live connection keeps of its user. A verified token carries 20–30 claims (about
  * 1 KB once parsed); a connection lives for hours and needs few of them, so only the listed claims
@@ -21,7 +33,10 @@ export class ConnectionClaims {
     const claims: AuthenticatedUser['claims'] = {};
     for (const name of this.names) {
       const value = user.claims[name];
-      if (value !== undefined) claims[name] = this.share(value);
+      if (value === undefined) continue;
+      // The user id's string is the one the connection keeps anyway.
+      if (value === user.userId) claims[name] = user.userId;
+      else claims[name] = PER_USER_CLAIMS.has(name) ? value : this.share(value);
     }
     return { userId: user.userId, claims, expiresAt: user.expiresAt };
   }
