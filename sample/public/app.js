@@ -100,7 +100,7 @@
 
   // ---------- runs (run-list.js) ----------
 
-  const { addRun, persist, restore, failRun } = SampleRunList({
+  const { addRun, persist, restore, failRun, remember } = SampleRunList({
     el,
     store,
     time,
@@ -134,8 +134,10 @@
       });
       if (!res.ok) throw new Error(`POST /api/runs answered ${res.status}`);
       const { runId } = await res.json();
-      if (s !== session) return;
-      addRun(s, { runId: String(runId), at: new Date().toISOString() });
+      const started = { runId: String(runId), at: new Date().toISOString() };
+      // Signed out or switched meanwhile: the run is kept for its user, not shown to the next.
+      if (s !== session) return remember(s, started);
+      addRun(s, started);
       persist(s);
       notice('');
     } catch (err) {

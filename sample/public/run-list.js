@@ -93,7 +93,13 @@ function SampleRunList({ el, store, time, notice, updateStart, isCurrent }) {
     persist(s);
   }
 
-  return { addRun, persist, restore, failRun };
+  /** Keeps a run started by a session the page has left since, for when its user is back. */
+  function remember(s, init) {
+    s.runs.set(init.runId, { status: 'submitted', percent: 0, lastSeq: 0, ...init });
+    persist(s);
+  }
+
+  return { addRun, persist, restore, failRun, remember };
 }
 
 /** Statuses after which a run sends nothing more: the protocol's, and the page's own 'unavailable'. */
