@@ -1,6 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import type { Namespace } from 'socket.io';
+import type { Socket } from 'socket.io-client';
 import {
   MemoryPresenceStore,
   MemoryRunStore,
@@ -88,6 +89,8 @@ describe('gateway races', () => {
     url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
     notifications = app.get(NotificationService);
   });
+  const sockets: Socket[] = [];
+  afterEach(() => closeAll(...sockets.splice(0)));
   afterAll(async () => {
     await app?.close();
     await idp?.stop();
@@ -106,56 +109,55 @@ describe('gateway races', () => {
     closeAll(kept);
   });
 
-  it('keeps a user out of a run whose access is revoked while the subscribe is checked', async () => {
+  /**
+   * A user, their run and connection, and a subscribe whose access check is held while `during`
+   * runs; returns the subscribe's ack and what the connection received.
+   */
+  async function subscribeHeld(
+    during: (runId: string, oid: string, socket: Socket) => Promise<void>,
+  ) {
     const oid = randomGuid();
-    const run = await notifications.createRun(oid);
+    const { runId } = await notifications.createRun(oid);
     const socket = await connectClient(url, await idp.issueToken({ oid }));
+    sockets.push(socket);
     const received = record<StatusUpdate>(socket, 'statusUpdate');
-    try {
-      const held = runs.hold();
-      const ack = emitWithAck<{ ok: boolean; error?: { code: string } }>(socket, 'subscribeToRun', {
-        runId: run.runId,
-      });
-      await held.reached; // the access check has read the run
-      await notifications.revokeRunAccess(run.runId, oid);
-      held.open();
-      expect(await ack).toMatchObject({ ok: false, error: { code: 'not_found' } });
-      expect(room(run.runId)?.size ?? 0).toBe(0);
-      await notifications.publishRunUpdate(run.runId, { status: 'running' });
-      await delay(100);
-      expect(received).toEqual([]);
-    } finally {
-      closeAll(socket);
-    }
+    const held = runs.hold();
+    const ack = emitWithAck<{ ok: boolean; error?: { code: string } }>(socket, 'subscribeToRun', {
+      runId,
+    });
+    await held.reached; // the access check has read the run
+    await during(runId, oid, socket);
+    held.open();
+    return { runId, ack: await ack, received };
+  }
+
+  /** The connection is not in the run's room, and an update published now does not reach it. */
+  async function expectOutOfRun(runId: string, received: StatusUpdate[]) {
+    await eventually(
+      () => 'still in the run room',
+      () => (room(runId)?.size ?? 0) === 0,
+    );
+    await notifications.publishRunUpdate(runId, { status: 'running' });
+    await delay(100);
+    expect(received).toEqual([]);
+  }
+
+  it('keeps a user out of a run whose access is revoked while the subscribe is checked', async () => {
+    const { runId, ack, received } = await subscribeHeld(async (runId, oid) => {
+      await notifications.revokeRunAccess(runId, oid);
+    });
+    expect(ack).toMatchObject({ ok: false, error: { code: 'not_found' } });
+    await expectOutOfRun(runId, received);
   });
 
   it('applies an unsubscribe sent while the subscribe is in progress after it', async () => {
-    const oid = randomGuid();
-    const run = await notifications.createRun(oid);
-    const socket = await connectClient(url, await idp.issueToken({ oid }));
-    const received = record<StatusUpdate>(socket, 'statusUpdate');
-    try {
-      const held = runs.hold();
-      const subscribed = emitWithAck<{ ok: boolean }>(socket, 'subscribeToRun', {
-        runId: run.runId,
-      });
-      await held.reached;
-      const unsubscribed = emitWithAck<{ ok: boolean }>(socket, 'unsubscribeFromRun', {
-        runId: run.runId,
-      });
+    let unsubscribed!: Promise<unknown>;
+    const { runId, ack, received } = await subscribeHeld(async (runId, _oid, socket) => {
+      unsubscribed = emitWithAck(socket, 'unsubscribeFromRun', { runId });
       await delay(50);
-      held.open();
-      expect(await subscribed).toMatchObject({ ok: true });
-      expect(await unsubscribed).toEqual({ ok: true });
-      await eventually(
-        () => 'still in the run room',
-        () => (room(run.runId)?.size ?? 0) === 0,
-      );
-      await notifications.publishRunUpdate(run.runId, { status: 'running' });
-      await delay(100);
-      expect(received).toEqual([]);
-    } finally {
-      closeAll(socket);
-    }
+    });
+    expect(ack).toMatchObject({ ok: true });
+    expect(await unsubscribed).toEqual({ ok: true });
+    await expectOutOfRun(runId, received);
   });
 });
