@@ -230,22 +230,23 @@ export class TaskGateway
     let settled: (() => void) | undefined;
     if (isNew) pending.set(runId, new Promise<void>((resolve) => (settled = resolve)));
     try {
-      const allowed = async () =>
-        canAccessRun(this.accessPolicy, state.user, await this.runs.getRun(runId));
-      if (!(await allowed())) return errorAck('not_found', 'No such run.');
+      const run = await this.runs.getRun(runId);
+      if (!(await canAccessRun(this.accessPolicy, state.user, run))) {
+        return errorAck('not_found', 'No such run.');
+      }
       if (!socket.connected) return errorAck('not_found', 'Disconnected.');
       // Join before reading the log: an update published in between is then either in the log
       // or delivered live (possibly both; the client drops duplicates by seq).
       await socket.join(room);
       await this.connections.roomReady(socket.nsp.name, room);
-      // Checked again once joined: a revocation between the first check and the join made every
+      // Revocation checked again once joined: one between the check above and the join made every
       // instance leave the room before this connection was in it. Revocation writes the store
       // before it asks the instances to leave, so one of the two catches it.
-      const [stillAllowed, slice] = await Promise.all([
-        allowed(),
+      const [current, slice] = await Promise.all([
+        this.runs.getRun(runId),
         this.runs.readLog(runId, afterSeq),
       ]);
-      if (!stillAllowed) {
+      if (!current || current.revoked?.includes(state.user.userId)) {
         await socket.leave(room);
         return errorAck('not_found', 'No such run.');
       }
