@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { Server, type Socket } from 'socket.io';
 import { NotificationsClient, type NotificationsClientError } from '../src/client';
 import type { StatusUpdate } from '../src/protocol/messages';
-import { eventually } from './utils/wait';
+import { delay, eventually } from './utils/wait';
 
 type Ack = (answer: unknown) => void;
 /** How the scripted server answers one `subscribeToRun` (the nth for that run, from 1). */
@@ -107,6 +107,37 @@ describe('NotificationsClient recovery (scripted server)', () => {
     expect(errors).toEqual([]);
   }, 15_000);
 
+  it('gives up after six transient refusals in a row, with the last code', async () => {
+    onSubscribe = (_socket, _runId, _nth, ack) => ack(refusal('internal'));
+    const { client } = makeClient();
+    await client.start();
+    await expect(client.subscribeToRun('r6', () => undefined)).rejects.toMatchObject({
+      code: 'internal',
+    });
+    expect(subscribes.get('r6')).toBe(6);
+  });
+
+  it('sends one subscription per run at a time, however many ask for it', async () => {
+    let answer!: () => void;
+    onSubscribe = (_socket, runId, nth, ack) => {
+      if (nth === 1) answer = () => ack({ ok: true, runId, lastSeq: 0, replayed: 0 });
+      else ack({ ok: true, runId, lastSeq: 0, replayed: 0 });
+    };
+    const { client } = makeClient();
+    await client.start();
+    const first = client.subscribeToRun('r7', () => undefined);
+    await eventually(
+      () => 'no subscribe arrived',
+      () => subscribes.get('r7') === 1,
+    );
+    // A reconnect re-subscribes every run; the one in progress is not sent twice.
+    (client as unknown as { onConnect(): void }).onConnect();
+    await delay(100);
+    expect(subscribes.get('r7')).toBe(1);
+    answer();
+    await first;
+  });
+
   it('rejects a final refusal with its code, and forgets the run', async () => {
     onSubscribe = (_socket, _runId, _nth, ack) => ack(refusal('not_found'));
     const { client } = makeClient();
@@ -200,6 +231,21 @@ describe('NotificationsClient recovery (scripted server)', () => {
       'handler 2',
       'handler 3',
     ]);
+  });
+
+  it('a start() nobody awaits, stopped before it connects, is no unhandled rejection', async () => {
+    const unhandled: unknown[] = [];
+    const listener = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', listener);
+    try {
+      const { client } = makeClient(() => new Promise<string>(() => undefined));
+      void client.start();
+      await client.stop();
+      await delay(50);
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', listener);
+    }
   });
 
   it('stop() during start() rejects it with code stopped; start() while connecting shares the promise', async () => {

@@ -50,7 +50,15 @@ class GatedRunStore extends MemoryRunStore {
 
 /** A presence store whose registrations take 300 ms, as over a slow Redis. */
 class SlowPresenceStore extends MemoryPresenceStore {
+  private arrived?: () => void;
+
+  /** Resolves when the next registration has started. */
+  registering(): Promise<void> {
+    return new Promise((resolve) => (this.arrived = resolve));
+  }
+
   override async register(userId: string, connectionId: string, max: number): Promise<boolean> {
+    this.arrived?.();
     await delay(300);
     return super.register(userId, connectionId, max);
   }
@@ -68,9 +76,14 @@ describe('gateway races', () => {
   let notifications: NotificationService;
   const runs = new GatedRunStore({ logMaxLength: 100, ttlSeconds: 3600 });
   const presence = new SlowPresenceStore({ ttlMs: 30_000 });
-  const room = (runId: string) =>
-    (app.get(TaskGateway) as unknown as { namespace: Namespace }).namespace.adapter.rooms.get(
-      `run:${runId}`,
+  const namespace = () => (app.get(TaskGateway) as unknown as { namespace: Namespace }).namespace;
+  const room = (runId: string) => namespace().adapter.rooms.get(`run:${runId}`);
+  /** Resolves when the server side of `socket` has received `event`. */
+  const serverReceived = (socket: Socket, event: string) =>
+    new Promise<void>((resolve) =>
+      namespace()
+        .sockets.get(socket.id!)!
+        .onAny((name: string) => name === event && resolve()),
     );
 
   beforeAll(async () => {
@@ -98,8 +111,9 @@ describe('gateway races', () => {
 
   it('releases the presence slot of a handshake the client abandons while it is admitted', async () => {
     const oid = randomGuid();
+    const registering = presence.registering();
     const socket = open(url, { auth: { token: await idp.issueToken({ oid }) } });
-    await delay(100); // the registration is under way
+    await registering;
     socket.close();
     await delay(600);
     expect(await presence.count(oid)).toBe(0);
@@ -153,10 +167,26 @@ describe('gateway races', () => {
   it('applies an unsubscribe sent while the subscribe is in progress after it', async () => {
     let unsubscribed!: Promise<unknown>;
     const { runId, ack, received } = await subscribeHeld(async (runId, _oid, socket) => {
+      const arrived = serverReceived(socket, 'unsubscribeFromRun');
       unsubscribed = emitWithAck(socket, 'unsubscribeFromRun', { runId });
-      await delay(50);
+      await arrived;
     });
     expect(ack).toMatchObject({ ok: true });
+    expect(await unsubscribed).toEqual({ ok: true });
+    await expectOutOfRun(runId, received);
+  });
+
+  it('applies an unsubscribe after two subscribes of the run in progress', async () => {
+    let again!: Promise<unknown>;
+    let unsubscribed!: Promise<unknown>;
+    const { runId, ack, received } = await subscribeHeld(async (runId, _oid, socket) => {
+      const arrived = serverReceived(socket, 'unsubscribeFromRun');
+      again = emitWithAck(socket, 'subscribeToRun', { runId });
+      unsubscribed = emitWithAck(socket, 'unsubscribeFromRun', { runId });
+      await arrived;
+    });
+    expect(ack).toMatchObject({ ok: true });
+    expect(await again).toMatchObject({ ok: true });
     expect(await unsubscribed).toEqual({ ok: true });
     await expectOutOfRun(runId, received);
   });

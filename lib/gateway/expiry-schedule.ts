@@ -117,6 +117,7 @@ export class ExpirySchedule implements OnModuleDestroy {
     const socket = this.namespace?.sockets.get(socketId);
     if (!socket) {
       this.entries.delete(socketId);
+      this.dequeue(socketId, entry);
       return;
     }
     if (now >= entry.expiresAt) {

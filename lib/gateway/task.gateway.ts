@@ -45,8 +45,34 @@ import { releaseHandshakeRequest } from './release-handshake-request';
 interface ConnectionState {
   user: AuthenticatedUser;
   /** Runs whose subscription is being checked, counted against the limit until settled. */
-  pending?: Map<string, Promise<void>>;
+  pending?: Set<string>;
+  /** Per run, the end of the connection's subscribe/unsubscribe requests still in progress. */
+  inProgress?: Map<string, Promise<unknown>>;
   bucket: TokenBucket;
+}
+
+/**
+ * Runs `operation` once the connection's earlier requests on the same run have settled, so that
+ * subscribes and unsubscribes of one run apply in the order they were sent.
+ */
+function inOrder<T>(
+  state: ConnectionState,
+  runId: string,
+  operation: () => Promise<T>,
+): Promise<T> {
+  // Created on first use: most connections never have two requests on one run at a time.
+  const chains = (state.inProgress ??= new Map());
+  const previous = chains.get(runId);
+  const result = previous ? previous.then(operation, operation) : operation();
+  const tail = result.then(
+    () => undefined,
+    () => undefined,
+  );
+  chains.set(runId, tail);
+  void tail.then(() => {
+    if (chains.get(runId) === tail) chains.delete(runId);
+  });
+  return result;
 }
 
 /** Runs a socket is subscribed to: its run rooms, which other instances may also change. */
@@ -215,20 +241,24 @@ export class TaskGateway
     const state = socket.data;
     if (!state.bucket.take())
       return errorAck('rate_limited', 'Too many subscribe requests; slow down.');
+    return inOrder(state, args.runId, () => this.subscribeInOrder(socket, args));
+  }
 
-    const { runId, afterSeq } = args;
+  private async subscribeInOrder(
+    socket: NotificationsSocket,
+    { runId, afterSeq }: { runId: string; afterSeq: number },
+  ): Promise<SubscribeAck | ErrorAck> {
+    const state = socket.data;
     const room = runRoom(runId);
     // Created on first use: most connections never subscribe while another subscribe is pending.
-    const pending = (state.pending ??= new Map());
+    const pending = (state.pending ??= new Set());
     const isNew = !socket.rooms.has(room) && !pending.has(runId);
     const max = this.options.limits.maxSubscriptionsPerConnection;
     if (isNew && subscribedRuns(socket) + pending.size >= max) {
       return errorAck('too_many_subscriptions', `At most ${max} runs per connection.`);
     }
-    // Counted as pending until settled, so that concurrent subscribes cannot overshoot the limit,
-    // and so that an unsubscribe sent meanwhile applies after it.
-    let settled: (() => void) | undefined;
-    if (isNew) pending.set(runId, new Promise<void>((resolve) => (settled = resolve)));
+    // Counted as pending until settled, so that concurrent subscribes cannot overshoot the limit.
+    if (isNew) pending.add(runId);
     try {
       const run = await this.runs.getRun(runId);
       if (!(await canAccessRun(this.accessPolicy, state.user, run))) {
@@ -257,10 +287,11 @@ export class TaskGateway
       return ack;
     } catch (error) {
       this.logger.error(`subscribeToRun failed: ${(error as Error).message}`);
+      // Not left in a room whose subscription the ack reports as failed.
+      if (isNew) await socket.leave(room);
       return errorAck('internal', 'The subscription could not be completed; retry.');
     } finally {
       if (isNew) pending.delete(runId);
-      settled?.();
     }
   }
 
@@ -272,9 +303,10 @@ export class TaskGateway
     const runId = parseRunIdArg(body);
     if (!runId) return errorAck('invalid_argument', 'Expected a run id or {runId}.');
     // After a subscribe still in progress, which would otherwise join once this has left.
-    await socket.data.pending?.get(runId);
-    await socket.leave(runRoom(runId));
-    return { ok: true };
+    return inOrder(socket.data, runId, async () => {
+      await socket.leave(runRoom(runId));
+      return { ok: true } as const;
+    });
   }
 
   /** `refreshToken`: a new token of the same user moves the connection's expiry. */

@@ -62,6 +62,8 @@ type Handler<T> = (value: T) => void;
 
 // Subscribe answers that a later attempt can overcome; any other refusal is final for the run.
 const TRANSIENT_SUBSCRIBE_ERRORS = new Set(['timeout', 'rate_limited', 'internal']);
+// Attempts of one subscription while connected before a transient answer counts as final.
+const MAX_SUBSCRIBE_ATTEMPTS = 6;
 
 // Handshake refusals that a retry with a fresh token can fix, or that are server-side conditions.
 const RETRYABLE = new Set([
@@ -85,6 +87,8 @@ export class NotificationsClient {
   private readonly notificationHandlers = new Set<Handler<UserNotification>>();
   private readonly stateHandlers = new Set<Handler<ConnectionState>>();
   private readonly errorHandlers = new Set<Handler<NotificationsClientError>>();
+  /** The subscription in progress per run: one at a time, whoever asks (a call, a reconnect). */
+  private readonly subscribing = new Map<string, Promise<NotificationsClientError | undefined>>();
   private currentState: ConnectionState = 'disconnected';
   private attempt = 0;
   private reconnectTimer?: ReturnType<typeof setTimeout>;
@@ -103,8 +107,12 @@ export class NotificationsClient {
         return (options.fetchRun ?? this.defaultFetchRun)(runId, token);
       },
       onUpdate: (update) => this.callEach(this.updateHandlers, update),
-      onFetchError: (runId, error) =>
-        this.reportError({ code: 'fetch_failed', message: error.message, runId }),
+      onFetchError: (runId, error) => {
+        // A run the tracker gave up on leaves the server's room too.
+        if (!this.runs.has(runId) && this.socket.connected)
+          this.socket.emit(ClientEvents.UnsubscribeFromRun, { runId });
+        this.reportError({ code: 'fetch_failed', message: error.message, runId });
+      },
       onHandlerError: (error, update) => this.reportHandlerError(error, update.runId),
     });
     this.socket = io(
@@ -163,6 +171,9 @@ export class NotificationsClient {
       resolve = ok;
       reject = fail;
     });
+    // A start() nobody awaits, then stop(), must not surface as an unhandled rejection; callers
+    // that await it still see the rejection.
+    promise.catch(() => undefined);
     this.starting = { promise, resolve, reject };
     this.setState('connecting');
     this.socket.connect();
@@ -344,17 +355,28 @@ export class NotificationsClient {
 
   /**
    * Subscribes until the server answers for good: a transient refusal (`rate_limited`,
-   * `internal`) or a missing acknowledgement is retried with backoff while connected; after a
-   * disconnect, the next connect subscribes again. Returns a final refusal, if any.
+   * `internal`) or a missing acknowledgement is retried with backoff while connected, up to
+   * {@link MAX_SUBSCRIBE_ATTEMPTS} attempts; after a disconnect, the next connect subscribes
+   * again. One subscription per run at a time. Returns a final refusal, if any.
    */
-  private async subscribeSettled(runId: string): Promise<NotificationsClientError | undefined> {
+  private subscribeSettled(runId: string): Promise<NotificationsClientError | undefined> {
+    let inProgress = this.subscribing.get(runId);
+    if (!inProgress) {
+      inProgress = this.subscribeWithRetries(runId).finally(() => this.subscribing.delete(runId));
+      this.subscribing.set(runId, inProgress);
+    }
+    return inProgress;
+  }
+
+  private async subscribeWithRetries(runId: string): Promise<NotificationsClientError | undefined> {
     const retrying = () => this.socket.connected && !this.stopped && this.runs.has(runId);
-    for (let attempt = 0; ; attempt++) {
+    for (let attempt = 1; ; attempt++) {
       const error = await this.sendSubscribe(runId);
       if (!error || !TRANSIENT_SUBSCRIBE_ERRORS.has(error.code)) return error;
       if (!retrying()) return undefined;
+      if (attempt >= MAX_SUBSCRIBE_ATTEMPTS) return error;
       await new Promise((resolve) =>
-        setTimeout(resolve, backoffDelay(attempt, this.options.reconnect)),
+        setTimeout(resolve, backoffDelay(attempt - 1, this.options.reconnect)),
       );
       if (!retrying()) return undefined;
     }

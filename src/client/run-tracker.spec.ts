@@ -175,6 +175,24 @@ describe('RunTracker', () => {
     expect(fetchRun).toHaveBeenCalledTimes(3);
   });
 
+  it('gives a run up after five failed refetches in a row', async () => {
+    fetchRun.mockRejectedValue(new Error('404'));
+    tracker.add('r', () => undefined, 0);
+    tracker.accept(u(2));
+    for (let i = 0; i < 5; i++) {
+      expect(tracker.has('r')).toBe(true);
+      jest.advanceTimersByTime(60_000);
+      await settle();
+    }
+    expect(fetchRun).toHaveBeenCalledTimes(5);
+    expect(onFetchError).toHaveBeenCalledTimes(5);
+    // Dropped before the last report, so that the report's handler sees it gone.
+    expect(tracker.has('r')).toBe(false);
+    jest.advanceTimersByTime(600_000);
+    await settle();
+    expect(fetchRun).toHaveBeenCalledTimes(5);
+  });
+
   it('isolates a handler that throws: the others and the later updates still come', () => {
     const other: number[] = [];
     tracker.add(

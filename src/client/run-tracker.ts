@@ -18,7 +18,10 @@ interface TrackedRun {
 export interface RunTrackerOptions {
   /** Every update released, after the run's own handlers. */
   onUpdate: Handler<StatusUpdate>;
-  /** A refetch failed; it is tried again later while the run still misses updates. */
+  /**
+   * A refetch failed. It is tried again later, less often, while the run still misses updates;
+   * after {@link MAX_FAILED_FETCHES} failures in a row the run is dropped before this is called.
+   */
   onFetchError: (runId: string, error: Error) => void;
   /** A handler threw: the others still get the update, and so do the later updates. */
   onHandlerError: (error: unknown, update: StatusUpdate) => void;
@@ -26,6 +29,9 @@ export interface RunTrackerOptions {
   fetchRun: (runId: string) => Promise<RunSnapshot>;
   gapTimeoutMs: number;
 }
+
+/** Consecutive failed refetches (about two minutes of them) after which a run is given up. */
+export const MAX_FAILED_FETCHES = 5;
 
 /**
  * The client's runs: per run a sequencer (each update once, in seq order) and its handlers. A hole
@@ -155,12 +161,14 @@ export class RunTracker {
     run.refetching = true;
     try {
       const snapshot = await this.options.fetchRun(runId);
-      run.failedFetches = 0;
       if (this.runs.get(runId) === run) {
         this.deliver(run, run.sequencer.acceptSnapshot(snapshot.updates, snapshot.lastSeq));
       }
+      if (!this.missing(run)) run.failedFetches = 0;
     } catch (error) {
-      run.failedFetches++;
+      // Still unreachable after minutes (the run expired, access was revoked): give it up.
+      if (++run.failedFetches >= MAX_FAILED_FETCHES && this.runs.get(runId) === run)
+        this.delete(runId);
       this.options.onFetchError(runId, error as Error);
     } finally {
       run.refetching = false;
