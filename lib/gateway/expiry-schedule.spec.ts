@@ -113,6 +113,9 @@ describe('ExpirySchedule', () => {
     // Nothing of a closed connection waits until its token's times.
     expect(schedule.scheduled).toBe(2);
     sockets.delete('b');
+    // At b's warning time its socket is found gone: its expiry no longer waits either.
+    jest.advanceTimersByTime(100_000 - WARNING_S * 1000 + LATE_MS);
+    expect(schedule.scheduled).toBe(0);
     jest.advanceTimersByTime(200_000);
     expect(events('a')).toEqual([]);
     expect(schedule.size).toBe(0);
