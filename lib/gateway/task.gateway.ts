@@ -40,39 +40,16 @@ import { ConnectionClaims } from '../auth/connection-claims';
 import { ExpirySchedule } from './expiry-schedule';
 import { sharedListeners } from './shared-listeners';
 import { releaseHandshakeRequest } from './release-handshake-request';
+import { inOrder, type InProgress } from './in-order';
 
 /** Per-connection state, kept on `socket.data`. */
 interface ConnectionState {
   user: AuthenticatedUser;
   /** Runs whose subscription is being checked, counted against the limit until settled. */
   pending?: Set<string>;
-  /** Per run, the end of the connection's subscribe/unsubscribe requests still in progress. */
-  inProgress?: Map<string, Promise<unknown>>;
+  /** Per run, the connection's subscribe/unsubscribe requests still in progress (see inOrder). */
+  inProgress?: InProgress;
   bucket: TokenBucket;
-}
-
-/**
- * Runs `operation` once the connection's earlier requests on the same run have settled, so that
- * subscribes and unsubscribes of one run apply in the order they were sent.
- */
-function inOrder<T>(
-  state: ConnectionState,
-  runId: string,
-  operation: () => Promise<T>,
-): Promise<T> {
-  // Created on first use: most connections never have two requests on one run at a time.
-  const chains = (state.inProgress ??= new Map());
-  const previous = chains.get(runId);
-  const result = previous ? previous.then(operation, operation) : operation();
-  const tail = result.then(
-    () => undefined,
-    () => undefined,
-  );
-  chains.set(runId, tail);
-  void tail.then(() => {
-    if (chains.get(runId) === tail) chains.delete(runId);
-  });
-  return result;
 }
 
 /** Runs a socket is subscribed to: its run rooms, which other instances may also change. */
@@ -292,6 +269,8 @@ export class TaskGateway
       return errorAck('internal', 'The subscription could not be completed; retry.');
     } finally {
       if (isNew) pending.delete(runId);
+      // Nothing kept for the connection's lifetime once no subscribe is pending.
+      if (pending.size === 0) state.pending = undefined;
     }
   }
 

@@ -87,8 +87,14 @@ export class NotificationsClient {
   private readonly notificationHandlers = new Set<Handler<UserNotification>>();
   private readonly stateHandlers = new Set<Handler<ConnectionState>>();
   private readonly errorHandlers = new Set<Handler<NotificationsClientError>>();
-  /** The subscription in progress per run: one at a time, whoever asks (a call, a reconnect). */
-  private readonly subscribing = new Map<string, Promise<NotificationsClientError | undefined>>();
+  /**
+   * The subscription in progress per run: one at a time, whoever asks (a call, a reconnect). An
+   * unsubscribe ends its turn: a later subscribe is a new one, sent after the unsubscribe.
+   */
+  private readonly subscribing = new Map<
+    string,
+    { result: Promise<NotificationsClientError | undefined> }
+  >();
   private currentState: ConnectionState = 'disconnected';
   private attempt = 0;
   private reconnectTimer?: ReturnType<typeof setTimeout>;
@@ -203,12 +209,16 @@ export class NotificationsClient {
     options: { afterSeq?: number } = {},
   ): Promise<() => Promise<void>> {
     const isNew = this.runs.add(runId, handler, options.afterSeq ?? 0);
-    if (isNew && this.socket.connected) {
-      const error = await this.subscribeSettled(runId);
-      if (error) {
-        this.runs.delete(runId);
-        throw Object.assign(new Error(error.message), { code: error.code });
-      }
+    // A second handler of a run whose subscription is in progress shares its outcome.
+    const pending = isNew
+      ? this.socket.connected
+        ? this.subscribeSettled(runId)
+        : undefined
+      : this.subscribing.get(runId)?.result;
+    const error = await pending;
+    if (error) {
+      if (isNew) this.dropRun(runId, error);
+      throw Object.assign(new Error(error.message), { code: error.code });
     }
     return async () => {
       if (this.runs.removeHandler(runId, handler)) await this.unsubscribeFromRun(runId);
@@ -218,6 +228,7 @@ export class NotificationsClient {
   /** Stops receiving a run's updates. */
   async unsubscribeFromRun(runId: string): Promise<void> {
     this.runs.delete(runId);
+    this.subscribing.delete(runId);
     if (this.socket.connected) {
       await this.socket
         .timeout(this.options.ackTimeoutMs ?? 10_000)
@@ -348,9 +359,18 @@ export class NotificationsClient {
   private async resubscribe(runId: string): Promise<void> {
     const error = await this.subscribeSettled(runId);
     if (error) {
-      this.runs.delete(runId);
+      this.dropRun(runId, error);
       this.reportError({ ...error, runId });
     }
+  }
+
+  /** Forgets a run whose subscription failed for good. */
+  private dropRun(runId: string, error: NotificationsClientError): void {
+    this.runs.delete(runId);
+    // Given up on a transient answer, a subscribe may still complete on the server: leave again
+    // (the server applies a connection's requests on one run in order).
+    if (TRANSIENT_SUBSCRIBE_ERRORS.has(error.code) && this.socket.connected)
+      this.socket.emit(ClientEvents.UnsubscribeFromRun, { runId });
   }
 
   /**
@@ -360,16 +380,23 @@ export class NotificationsClient {
    * again. One subscription per run at a time. Returns a final refusal, if any.
    */
   private subscribeSettled(runId: string): Promise<NotificationsClientError | undefined> {
-    let inProgress = this.subscribing.get(runId);
-    if (!inProgress) {
-      inProgress = this.subscribeWithRetries(runId).finally(() => this.subscribing.delete(runId));
-      this.subscribing.set(runId, inProgress);
-    }
-    return inProgress;
+    const current = this.subscribing.get(runId);
+    if (current) return current.result;
+    const turn = {} as { result: Promise<NotificationsClientError | undefined> };
+    const isCurrent = () => this.subscribing.get(runId) === turn;
+    turn.result = this.subscribeWithRetries(runId, isCurrent).finally(() => {
+      if (isCurrent()) this.subscribing.delete(runId);
+    });
+    this.subscribing.set(runId, turn);
+    return turn.result;
   }
 
-  private async subscribeWithRetries(runId: string): Promise<NotificationsClientError | undefined> {
-    const retrying = () => this.socket.connected && !this.stopped && this.runs.has(runId);
+  private async subscribeWithRetries(
+    runId: string,
+    isCurrent: () => boolean,
+  ): Promise<NotificationsClientError | undefined> {
+    const retrying = () =>
+      this.socket.connected && !this.stopped && this.runs.has(runId) && isCurrent();
     for (let attempt = 1; ; attempt++) {
       const error = await this.sendSubscribe(runId);
       if (!error || !TRANSIENT_SUBSCRIBE_ERRORS.has(error.code)) return error;

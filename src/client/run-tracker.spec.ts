@@ -193,6 +193,24 @@ describe('RunTracker', () => {
     expect(fetchRun).toHaveBeenCalledTimes(5);
   });
 
+  it('starts counting failed refetches afresh once a gap is filled over the socket', async () => {
+    fetchRun.mockRejectedValue(new Error('503'));
+    tracker.add('r', () => undefined, 0);
+    tracker.accept(u(2));
+    for (let i = 0; i < 4; i++) {
+      jest.advanceTimersByTime(60_000);
+      await settle();
+    }
+    expect(fetchRun).toHaveBeenCalledTimes(4);
+    tracker.accept(u(1)); // the gap fills over the socket
+    tracker.accept(u(4)); // a new gap: refetched after the first delay again
+    jest.advanceTimersByTime(GAP_MS);
+    await settle();
+    expect(fetchRun).toHaveBeenCalledTimes(5);
+    // One failure of the new streak does not give the run up.
+    expect(tracker.has('r')).toBe(true);
+  });
+
   it('isolates a handler that throws: the others and the later updates still come', () => {
     const other: number[] = [];
     tracker.add(

@@ -106,6 +106,7 @@ export class RunTracker {
     else {
       clearTimeout(run.gapTimer);
       run.gapTimer = undefined;
+      run.failedFetches = 0; // filled over the socket: the next gap starts afresh
     }
   }
 
@@ -119,6 +120,7 @@ export class RunTracker {
     run.acknowledgedSeq = Math.max(run.acknowledgedSeq, ack.lastSeq);
     if (ack.gap) void this.refetch(runId);
     else if (this.missing(run)) this.armGapTimer(runId, run);
+    else run.failedFetches = 0;
   }
 
   /** True while an update is held behind a hole, or one the ack announced has not arrived. */
