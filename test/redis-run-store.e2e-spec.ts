@@ -1,7 +1,10 @@
 import { Redis } from 'ioredis';
 import { RedisRunStore } from '../lib/runs/redis-run.store';
 import { describeRunStoreContract } from './run-store-contract';
+import { LocalIdentityProvider } from './utils/identity-provider';
+import { startLibraryApp } from './utils/library-app';
 import { startRedisServer, type RedisServerHandle } from './utils/redis-server';
+import { delay } from './utils/wait';
 
 describe('RedisRunStore on a real Redis', () => {
   let server: RedisServerHandle;
@@ -53,5 +56,36 @@ describe('RedisRunStore on a real Redis', () => {
     await store.append('r-ids', { status: 'running', at: new Date().toISOString() });
     const entries = await redis.xrange(store.logKey('r-ids'), '-', '+');
     expect(entries.map(([entryId]) => entryId)).toEqual(['1-0', '2-0']);
+  });
+});
+
+// NotificationService.publishRunUpdate resolves only once the update is stored (GUARANTEES.md), and
+// an instance survives Redis going away under it.
+describe('publishRunUpdate and sends when Redis is unreachable', () => {
+  it('rejects for a run that does not exist, and while Redis is unreachable', async () => {
+    const [server, idp] = await Promise.all([startRedisServer(), LocalIdentityProvider.start()]);
+    // A command waiting for a lost connection fails after one reconnection attempt (20 by default).
+    const lib = await startLibraryApp({
+      auth: idp.authOptions(),
+      redis: { url: server.url, options: { maxRetriesPerRequest: 1 } },
+    });
+    try {
+      await expect(
+        lib.notifications.publishRunUpdate('no-such-run', { status: 'running' }),
+      ).rejects.toMatchObject({ code: 'not_found' });
+      const run = await lib.notifications.createRun('owner');
+      await server.stop();
+      await expect(
+        lib.notifications.publishRunUpdate(run.runId, { status: 'running' }),
+      ).rejects.toThrow();
+      // A send meanwhile is lost, and its failed publish must not end the process (an unhandled
+      // rejection would take this jest worker down with it).
+      lib.notifications.sendToUser('owner', 'lost', {});
+      await delay(1500);
+    } finally {
+      await lib.close();
+      await idp.stop();
+      await server.stop();
+    }
   });
 });

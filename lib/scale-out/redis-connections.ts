@@ -8,6 +8,30 @@ import { createRedisClient, type RedisClient } from './create-redis-client';
 
 export type { RedisClient } from './create-redis-client';
 
+const PUBLISHER_COMMANDS = ['publish', 'spublish'] as const;
+const SUBSCRIBER_COMMANDS = [
+  'subscribe',
+  'psubscribe',
+  'ssubscribe',
+  'unsubscribe',
+  'punsubscribe',
+  'sunsubscribe',
+] as const;
+
+/** Makes the promises of these commands handled: a failure no longer ends the process. */
+function handleFailures(client: RedisClient, commands: ReadonlyArray<string>): void {
+  const methods = client as unknown as Record<string, (...args: unknown[]) => unknown>;
+  for (const name of commands) {
+    const original = methods[name];
+    if (typeof original !== 'function') continue;
+    methods[name] = function (this: unknown, ...args: unknown[]) {
+      const result = original.apply(this, args);
+      if (result instanceof Promise) result.catch(() => undefined);
+      return result;
+    };
+  }
+}
+
 /**
  * Owns every Redis connection of the module: one for commands (run store, health) and, when a
  * socket.io server is created, a publisher and a subscriber for the adapter. They are closed on
@@ -87,6 +111,13 @@ export class RedisConnections implements OnApplicationShutdown {
     if (!redis) throw new Error('Redis is not configured.');
     const pub = this.create('publisher');
     const sub = this.create('subscriber');
+    // The adapter sends these without awaiting them. While Redis is unreachable, ioredis fails a
+    // waiting command after its retries, and each would be an unhandled rejection, which ends a
+    // Node process: a Redis outage of half a minute during a send would stop every instance. The
+    // failure is already logged by the connection's error listener; a message published meanwhile
+    // is lost (run updates are re-emitted from the log once Redis is back, see RunResync).
+    handleFailures(pub, PUBLISHER_COMMANDS);
+    handleFailures(sub, SUBSCRIBER_COMMANDS);
     const key = this.adapterKey();
     return redis.mode === 'sharded'
       ? // Dynamic subscriptions: a message for one room reaches only the instances that hold a
