@@ -156,6 +156,8 @@ function spread(values) {
 }
 
 let profiler;
+/** True while the allocation sampler runs rather than the CPU profiler. */
+let sampling = false;
 let loop;
 let gcObserver;
 let gcPauses = { total: 0, max: 0, major: 0 };
@@ -190,6 +192,7 @@ serve({
   async profileStart({ allocations } = {}) {
     profiler ??= new (require('node:inspector').Session)();
     profiler.connect();
+    sampling = Boolean(allocations);
     if (allocations) {
       // Objects that survived young-generation collections (promoted) and were freed later by a
       // mark-compact: what brings the old generation's collections, and their pauses, closer.
@@ -209,8 +212,8 @@ serve({
   },
 
   /** Stops the profiler and writes the phase's .cpuprofile or .heapprofile. */
-  async profileStop({ file, allocations } = {}) {
-    const { profile } = await post(allocations ? 'HeapProfiler.stopSampling' : 'Profiler.stop');
+  async profileStop({ file }) {
+    const { profile } = await post(sampling ? 'HeapProfiler.stopSampling' : 'Profiler.stop');
     require('node:fs').writeFileSync(file, JSON.stringify(profile));
     profiler.disconnect();
     return file;

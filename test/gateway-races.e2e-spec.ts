@@ -1,20 +1,16 @@
-import type { INestApplication } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
-import type { Namespace } from 'socket.io';
 import type { Socket } from 'socket.io-client';
 import {
   MemoryPresenceStore,
   MemoryRunStore,
   NotificationService,
-  NotificationsModule,
   PresenceStore,
-  RedisIoAdapter,
   RunStore,
-  TaskGateway,
   type RunRecord,
 } from '../lib';
+import { NotificationsHub } from '../lib/gateway/notifications-hub';
 import type { StatusUpdate } from '../src/protocol/messages';
 import { LocalIdentityProvider, randomGuid } from './utils/identity-provider';
+import { startLibraryApp, type LibraryApp } from './utils/library-app';
 import { closeAll, connectClient, emitWithAck, open, record } from './utils/socket-client';
 import { delay, eventually } from './utils/wait';
 
@@ -85,12 +81,12 @@ class HeldPresenceStore extends MemoryPresenceStore {
  */
 describe('gateway races', () => {
   let idp: LocalIdentityProvider;
-  let app: INestApplication;
+  let lib: LibraryApp;
   let url: string;
   let notifications: NotificationService;
   const runs = new GatedRunStore({ logMaxLength: 100, ttlSeconds: 3600 });
   const presence = new HeldPresenceStore({ ttlMs: 30_000 });
-  const namespace = () => (app.get(TaskGateway) as unknown as { namespace: Namespace }).namespace;
+  const namespace = () => lib.app.get(NotificationsHub).namespace;
   const room = (runId: string) => namespace().adapter.rooms.get(`run:${runId}`);
   /** Resolves when the server side of `socket` has received `event`. */
   const serverReceived = (socket: Socket, event: string) =>
@@ -102,24 +98,21 @@ describe('gateway races', () => {
 
   beforeAll(async () => {
     idp = await LocalIdentityProvider.start();
-    const moduleRef = await Test.createTestingModule({
-      imports: [NotificationsModule.forRoot({ auth: idp.authOptions() })],
-    })
-      .overrideProvider(RunStore)
-      .useValue(runs)
-      .overrideProvider(PresenceStore)
-      .useValue(presence)
-      .compile();
-    app = moduleRef.createNestApplication({ logger: ['error'] });
-    app.useWebSocketAdapter(new RedisIoAdapter(app));
-    await app.listen(0, '127.0.0.1');
-    url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
-    notifications = app.get(NotificationService);
+    lib = await startLibraryApp(
+      { auth: idp.authOptions() },
+      {
+        overrides: [
+          [RunStore, runs],
+          [PresenceStore, presence],
+        ],
+      },
+    );
+    ({ url, notifications } = lib);
   });
   const sockets: Socket[] = [];
   afterEach(() => closeAll(...sockets.splice(0)));
   afterAll(async () => {
-    await app?.close();
+    await lib?.close();
     await idp?.stop();
   });
 

@@ -1,6 +1,5 @@
 import type { IncomingMessage, Server } from 'node:http';
-import type { Namespace } from 'socket.io';
-import { TaskGateway } from '../lib';
+import { NotificationsHub } from '../lib/gateway/notifications-hub';
 import { collectGarbage } from './utils/heap';
 import { eventually } from './utils/wait';
 import { LocalIdentityProvider } from './utils/identity-provider';
@@ -17,8 +16,7 @@ describe('handshake request of an authenticated connection', () => {
   let requests: Array<WeakRef<IncomingMessage>>;
 
   const alive = () => requests.filter((ref) => ref.deref() !== undefined).length;
-  const namespace = () =>
-    (lib.app.get(TaskGateway) as unknown as { namespace: Namespace }).namespace;
+  const namespace = () => lib.app.get(NotificationsHub).namespace;
 
   beforeAll(async () => {
     idp = await LocalIdentityProvider.start();

@@ -160,7 +160,6 @@ class Bench {
     }
   }
 
-  /** Merges the clients' recordings of one phase into delivery, duplicates and latency figures. */
   /**
    * Merges the clients' records of a phase. Ids follow the schedule; latency figures cover ids from
    * `warmup` on (every id counts for delivery), and the warm-up's own p99 is reported beside them.
@@ -252,7 +251,7 @@ class Bench {
       const ext = allocations ? 'heapprofile' : 'cpuprofile';
       await Promise.all(
         servers.map((srv, s) =>
-          srv.call('profileStop', { file: path.join(dir, `instance-${s}.${ext}`), allocations }),
+          srv.call('profileStop', { file: path.join(dir, `instance-${s}.${ext}`) }),
         ),
       );
     }

@@ -176,7 +176,6 @@ async function runsSteady(servers, connected) {
   if (subFailed) notes.push(`subscribe failures: ${JSON.stringify(acks.map((a) => a.errors))}`);
   const errors = sum(answers, 'errors');
   if (errors) notes.push(`publish errors: ${answers.map((p) => p.firstError).filter(Boolean)[0]}`);
-  const worst = (key) => Math.max(...answers.map((p) => (p.publishMs ? p.publishMs[key] : 0)));
   return {
     connections: connected,
     offered_per_s: runsRate,
@@ -187,7 +186,7 @@ async function runsSteady(servers, connected) {
     errors,
     server_loop_delay_ms: loop,
     // How long publishRunUpdate took on the instances (worst of the two).
-    server_publish_ms: { p50: worst('p50'), p99: worst('p99'), max: worst('max') },
+    server_publish_ms: worstSpread(answers, 'publishMs'),
     ...cpu,
     notes,
   };
@@ -235,11 +234,6 @@ async function runsBurst(variant, servers, connected) {
   if (subFailed) notes.push(`subscribe failures: ${JSON.stringify(acks.map((a) => a.errors))}`);
   const errors = sum(results, 'errors');
   if (errors) notes.push(`task errors: ${results.map((r) => r.firstError).filter(Boolean)[0]}`);
-  const worst = (key) => ({
-    p50: Math.max(...results.map((r) => (r[key] ? r[key].p50 : 0))),
-    p99: Math.max(...results.map((r) => (r[key] ? r[key].p99 : 0))),
-    max: Math.max(...results.map((r) => (r[key] ? r[key].max : 0))),
-  });
   const offered = (total * 1000) / (burstSpreadMs + (burstSteps - 1) * burstStepMs);
   return {
     connections: connected,
@@ -254,12 +248,18 @@ async function runsBurst(variant, servers, connected) {
     // Server side, worst instance: how long createRun and publishRunUpdate took, and how late
     // each task step started (a late step means the instance could not keep up).
     server_loop_delay_ms: loop,
-    server_create_ms: worst('createMs'),
-    server_publish_ms: worst('publishMs'),
-    server_step_late_ms: worst('stepLateMs'),
+    server_create_ms: worstSpread(results, 'createMs'),
+    server_publish_ms: worstSpread(results, 'publishMs'),
+    server_step_late_ms: worstSpread(results, 'stepLateMs'),
     ...this.cpuDelta(cpu0, cpu1),
     notes,
   };
+}
+
+/** The worst p50, p99 and max of the instances' `key` spreads (an instance without one counts 0). */
+function worstSpread(answers, key) {
+  const worst = (p) => Math.max(...answers.map((a) => (a[key] ? a[key][p] : 0)));
+  return { p50: worst('p50'), p99: worst('p99'), max: worst('max') };
 }
 
 module.exports = { connectStorm, idleMemory, timedPhase, sendStep, runsSteady, runsBurst };

@@ -6,7 +6,10 @@ import { runInNewContext } from 'node:vm';
 setFlagsFromString('--expose_gc');
 const gc = runInNewContext('gc') as () => void;
 
-/** Full collections with a turn of the event loop between them (see settledHeapUsed). */
+/**
+ * Full collections with a turn of the event loop after each: it lets weak callbacks and finalizers
+ * of one collection run, so that the next collection can free what they released.
+ */
 export async function collectGarbage(rounds = 3): Promise<void> {
   for (let i = 0; i < rounds; i++) {
     gc();
@@ -18,10 +21,7 @@ export async function collectGarbage(rounds = 3): Promise<void> {
 export async function settledHeapUsed(): Promise<number> {
   let least = Infinity;
   for (let i = 0; i < 5; i++) {
-    gc();
-    // A turn of the event loop lets weak callbacks and finalizers of one collection run, so that
-    // the next collection can free what they released.
-    await new Promise((resolve) => setImmediate(resolve));
+    await collectGarbage(1);
     least = Math.min(least, process.memoryUsage().heapUsed);
   }
   return least;

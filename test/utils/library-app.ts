@@ -17,10 +17,14 @@ export interface LibraryApp {
   close(): Promise<void>;
 }
 
-/** What a test adds to the app: its own controllers, and where the logs go (errors only by default). */
+/**
+ * What a test adds to the app: its own controllers, where the logs go (errors only by default), and
+ * providers replaced by test doubles (token, value).
+ */
 export interface LibraryAppExtras {
   controllers?: Type[];
   logger?: LoggerService;
+  overrides?: Array<[token: unknown, value: unknown]>;
 }
 
 export async function startLibraryApp(
@@ -32,6 +36,8 @@ export async function startLibraryApp(
     controllers: extras.controllers ?? [],
   });
   if (extras.logger) builder.setLogger(extras.logger);
+  for (const [token, value] of extras.overrides ?? [])
+    builder.overrideProvider(token).useValue(value);
   const moduleRef = await builder.compile();
   const app = moduleRef.createNestApplication({ logger: extras.logger ?? ['error'] });
   app.useWebSocketAdapter(new RedisIoAdapter(app));

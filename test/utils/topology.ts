@@ -38,6 +38,12 @@ export async function startTopology(
     ...options.env,
   };
   const ports = await Promise.all(Array.from({ length: options.instances ?? 3 }, () => freePort()));
+  /** Stops the processes given, then Redis, and removes its data. */
+  const teardown = async (processes: SampleProcess[]) => {
+    await Promise.all(processes.map((p) => p.kill()));
+    await redis.stop();
+    rmSync(redisDir, { recursive: true, force: true });
+  };
   // What started is stopped again if a later part fails to start.
   const started: SampleProcess[] = [];
   let instances: SampleProcess[];
@@ -57,9 +63,7 @@ export async function startTopology(
     }
     nginx = await startNginx(ports);
   } catch (error) {
-    await Promise.all(started.map((p) => p.kill()));
-    await redis.stop();
-    rmSync(redisDir, { recursive: true, force: true });
+    await teardown(started);
     throw error;
   }
   const topology: Topology = {
@@ -97,9 +101,7 @@ export async function startTopology(
     },
     async stop() {
       await nginx.stop();
-      await Promise.all([...instances, ...(worker ? [worker] : [])].map((p) => p.kill()));
-      await redis.stop();
-      rmSync(redisDir, { recursive: true, force: true });
+      await teardown([...instances, ...(worker ? [worker] : [])]);
     },
   };
   return topology;
