@@ -25,8 +25,9 @@ export class MemoryPresenceStore extends PresenceStore {
   async heartbeat(connections: Iterable<[string, string]>): Promise<void> {
     const expiry = Date.now() + this.settings.ttlMs;
     for (const [userId, connectionId] of connections) {
-      const user = this.users.get(userId);
-      if (user?.has(connectionId)) user.set(connectionId, expiry);
+      const user = this.users.get(userId) ?? new Map<string, number>();
+      user.set(connectionId, expiry);
+      this.users.set(userId, user);
     }
   }
 

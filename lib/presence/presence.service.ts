@@ -1,7 +1,6 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import { NOTIFICATIONS_RESOLVED_OPTIONS } from '../notifications.constants';
 import type { ResolvedNotificationsOptions } from '../options/resolved-options';
-import { RedisConnections } from '../scale-out/redis-connections';
 import { PresenceStore } from './presence.store';
 
 // Each connection is refreshed once per heartbeat interval, one slice of them per tick.
@@ -28,22 +27,13 @@ export class PresenceService implements OnModuleDestroy {
   );
   private timer?: NodeJS.Timeout;
   private slice = 0;
-  /** Slices to register again in full on their next turn: the store may have lost them. */
-  private readonly restoring = new Set<number>();
   private readonly maxPerUser: number;
 
   constructor(
     @Inject(PresenceStore) private readonly store: PresenceStore,
     @Inject(NOTIFICATIONS_RESOLVED_OPTIONS) private readonly options: ResolvedNotificationsOptions,
-    @Inject(RedisConnections) connections: RedisConnections,
   ) {
     this.maxPerUser = options.limits.maxConnectionsPerUser;
-    // After Redis was unreachable, the connections it held may have expired (or Redis restarted
-    // empty), and the handshakes admitted meanwhile were never written: a heartbeat only extends
-    // what is there, so the next round registers every slice again.
-    connections.onRecovered((role) => {
-      if (role === 'command') for (let i = 0; i < HEARTBEAT_SLICES; i++) this.restoring.add(i);
-    });
   }
 
   /**
@@ -96,15 +86,13 @@ export class PresenceService implements OnModuleDestroy {
   }
 
   private async beat(): Promise<void> {
-    const index = this.slice++ % HEARTBEAT_SLICES;
-    const restore = this.restoring.delete(index);
+    const slice = this.slices[this.slice++ % HEARTBEAT_SLICES];
     const due: Array<[string, string]> = [];
-    for (const [connectionId, userId] of this.slices[index]) due.push([userId, connectionId]);
+    for (const [connectionId, userId] of slice) due.push([userId, connectionId]);
     if (due.length === 0) return;
     try {
-      await (restore ? this.store.restore(due) : this.store.heartbeat(due));
+      await this.store.heartbeat(due);
     } catch (error) {
-      if (restore) this.restoring.add(index);
       this.logger.warn(`Presence heartbeat failed: ${(error as Error).message}`);
     }
   }

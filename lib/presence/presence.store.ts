@@ -10,16 +10,11 @@ export abstract class PresenceStore {
    */
   abstract register(userId: string, connectionId: string, max: number): Promise<boolean>;
   abstract unregister(userId: string, connectionId: string): Promise<void>;
-  /** Extends the life of these connections by one TTL (not bringing back ones unregistered). */
-  abstract heartbeat(connections: Iterable<[userId: string, connectionId: string]>): Promise<void>;
   /**
-   * Registers these live connections again, without a limit, for one TTL: after the store lost
-   * them (an outage longer than the TTL, a restart without persistence) or never had them
-   * (admitted unchecked while it was unreachable). One registration each unless overridden.
+   * Extends the life of these live connections by one TTL, writing back any the store lost (an
+   * outage, a restart), so that they count again within one heartbeat interval.
    */
-  async restore(connections: Iterable<[userId: string, connectionId: string]>): Promise<void> {
-    await Promise.all([...connections].map(([userId, id]) => this.register(userId, id, 0)));
-  }
+  abstract heartbeat(connections: Iterable<[userId: string, connectionId: string]>): Promise<void>;
   /** Live connections of a user, on every instance. */
   abstract count(userId: string): Promise<number>;
 }

@@ -13,20 +13,14 @@ redis.call('ZADD', KEYS[1], ARGV[3], ARGV[1])
 redis.call('PEXPIRE', KEYS[1], ARGV[5])
 return 1`;
 
-// A heartbeat moves each live member's expiry and its key's with it. XX: a connection
-// unregistered meanwhile is not brought back. KEYS: the users' keys; ARGV: expiry, TTL, then
-// the member of each key in order. On a single Redis a whole slice of connections is one call;
-// on a Cluster, where the keys live on different slots, one call per connection.
+// A heartbeat (re)writes each live member's expiry, and its key's: a member Redis lost (an outage
+// past the TTL, a restart without persistence, a handshake admitted while Redis was unreachable)
+// is written back. A connection released meanwhile is not: the instance drops it from its
+// heartbeat before it sends the ZREM, on the same connection, so the ZREM comes last.
+// KEYS: the users' keys; ARGV: expiry, TTL, then the member of each key in order. On a single
+// Redis a whole slice of connections is one call; on a Cluster, where the keys live on different
+// slots, one call per connection.
 const BEAT = `
-for i, key in ipairs(KEYS) do
-  if redis.call('ZADD', key, 'XX', 'CH', ARGV[1], ARGV[i + 2]) == 1 then
-    redis.call('PEXPIRE', key, ARGV[2])
-  end
-end
-return #KEYS`;
-
-// A heartbeat that also adds the members missing (no XX): after Redis lost them.
-const RESTORE = `
 for i, key in ipairs(KEYS) do
   redis.call('ZADD', key, ARGV[1], ARGV[i + 2])
   redis.call('PEXPIRE', key, ARGV[2])
@@ -36,7 +30,6 @@ return #KEYS`;
 interface ScriptedRedis extends Redis {
   /** `numberOfKeys`, the keys, expiry, TTL, then one member per key. */
   notificationsPresenceBeat(...args: Array<string | number>): Promise<number>;
-  notificationsPresenceRestore(...args: Array<string | number>): Promise<number>;
   notificationsPresenceRegister(
     key: string,
     member: string,
@@ -61,7 +54,6 @@ export class RedisPresenceStore extends PresenceStore {
     if (!('notificationsPresenceRegister' in redis)) {
       redis.defineCommand('notificationsPresenceRegister', { numberOfKeys: 1, lua: REGISTER });
       redis.defineCommand('notificationsPresenceBeat', { lua: BEAT });
-      redis.defineCommand('notificationsPresenceRestore', { lua: RESTORE });
     }
   }
 
@@ -89,23 +81,14 @@ export class RedisPresenceStore extends PresenceStore {
   }
 
   async heartbeat(connections: Iterable<[string, string]>): Promise<void> {
-    await this.refresh('notificationsPresenceBeat', connections);
-  }
-
-  override async restore(connections: Iterable<[string, string]>): Promise<void> {
-    await this.refresh('notificationsPresenceRestore', connections);
-  }
-
-  private async refresh(
-    script: 'notificationsPresenceBeat' | 'notificationsPresenceRestore',
-    connections: Iterable<[string, string]>,
-  ): Promise<void> {
     const expiry = Date.now() + this.settings.ttlMs;
     const ttl = this.settings.ttlMs;
     if ((this.redis as unknown) instanceof Cluster) {
       const beats: Array<Promise<number>> = [];
       for (const [userId, connectionId] of connections)
-        beats.push(this.redis[script](1, this.key(userId), expiry, ttl, connectionId));
+        beats.push(
+          this.redis.notificationsPresenceBeat(1, this.key(userId), expiry, ttl, connectionId),
+        );
       await Promise.all(beats);
       return;
     }
@@ -118,7 +101,8 @@ export class RedisPresenceStore extends PresenceStore {
       keys.push(this.key(userId));
       members.push(connectionId);
     }
-    if (keys.length > 0) await this.redis[script](keys.length, ...keys, expiry, ttl, ...members);
+    if (keys.length > 0)
+      await this.redis.notificationsPresenceBeat(keys.length, ...keys, expiry, ttl, ...members);
   }
 
   async count(userId: string): Promise<number> {
