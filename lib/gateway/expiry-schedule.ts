@@ -112,7 +112,7 @@ export class ExpirySchedule implements OnModuleDestroy {
 
   private fire(socketId: string, now: number): void {
     const entry = this.entries.get(socketId);
-    // Entries rescheduled by a refresh leave stale ids in older buckets: the times decide.
+    // A connection leaves its buckets when it goes; an id without an entry would be a leftover.
     if (!entry) return;
     const socket = this.namespace?.sockets.get(socketId);
     if (!socket) {

@@ -25,7 +25,7 @@ import {
   RUN_ROOM_PREFIX,
 } from '../notifications.constants';
 import type { ResolvedNotificationsOptions } from '../options/resolved-options';
-import { RunAccessPolicy, canAccessRun } from '../runs/run-access.policy';
+import { RunAccessPolicy, canAccessRun, isRevoked } from '../runs/run-access.policy';
 import { PresenceService } from '../presence/presence.service';
 import { UserControl } from './user-control';
 import { RunResync } from './run-resync';
@@ -45,8 +45,8 @@ import { inOrder, type InProgress } from './in-order';
 /** Per-connection state, kept on `socket.data`. */
 interface ConnectionState {
   user: AuthenticatedUser;
-  /** Runs whose subscription is being checked, counted against the limit until settled. */
-  pending?: Set<string>;
+  /** Subscriptions of new runs being checked, counted against the limit until settled. */
+  pending?: number;
   /** Per run, the connection's subscribe/unsubscribe requests still in progress (see inOrder). */
   inProgress?: InProgress;
   bucket: TokenBucket;
@@ -227,15 +227,14 @@ export class TaskGateway
   ): Promise<SubscribeAck | ErrorAck> {
     const state = socket.data;
     const room = runRoom(runId);
-    // Created on first use: most connections never subscribe while another subscribe is pending.
-    const pending = (state.pending ??= new Set());
-    const isNew = !socket.rooms.has(room) && !pending.has(runId);
+    // inOrder settled any earlier request on this run: it is new unless its room is joined.
+    const isNew = !socket.rooms.has(room);
     const max = this.options.limits.maxSubscriptionsPerConnection;
-    if (isNew && subscribedRuns(socket) + pending.size >= max) {
+    if (isNew && subscribedRuns(socket) + (state.pending ?? 0) >= max) {
       return errorAck('too_many_subscriptions', `At most ${max} runs per connection.`);
     }
     // Counted as pending until settled, so that concurrent subscribes cannot overshoot the limit.
-    if (isNew) pending.add(runId);
+    if (isNew) state.pending = (state.pending ?? 0) + 1;
     try {
       const run = await this.runs.getRun(runId);
       if (!(await canAccessRun(this.accessPolicy, state.user, run))) {
@@ -253,7 +252,7 @@ export class TaskGateway
         this.runs.getRun(runId),
         this.runs.readLog(runId, afterSeq),
       ]);
-      if (!current || current.revoked?.includes(state.user.userId)) {
+      if (!current || isRevoked(current, state.user)) {
         await socket.leave(room);
         return errorAck('not_found', 'No such run.');
       }
@@ -268,9 +267,7 @@ export class TaskGateway
       if (isNew) await socket.leave(room);
       return errorAck('internal', 'The subscription could not be completed; retry.');
     } finally {
-      if (isNew) pending.delete(runId);
-      // Nothing kept for the connection's lifetime once no subscribe is pending.
-      if (pending.size === 0) state.pending = undefined;
+      if (isNew) state.pending = state.pending! - 1;
     }
   }
 

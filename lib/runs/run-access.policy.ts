@@ -18,12 +18,17 @@ export class OwnerOnlyRunAccessPolicy extends RunAccessPolicy {
   }
 }
 
+/** True when the user's access to the run was revoked (`revokeRunAccess`). */
+export function isRevoked(run: RunRecord, user: AuthenticatedUser): boolean {
+  return run.revoked?.includes(user.userId) ?? false;
+}
+
 /** True when `user` may see `run`: not revoked, and admitted by the policy. */
 export async function canAccessRun(
   policy: RunAccessPolicy,
   user: AuthenticatedUser,
   run: RunRecord | null,
 ): Promise<boolean> {
-  if (!run || run.revoked?.includes(user.userId)) return false;
+  if (!run || isRevoked(run, user)) return false;
   return policy.canSubscribe(user, run);
 }
