@@ -105,7 +105,7 @@
     store,
     time,
     notice,
-    updateStart: () => updateStart(),
+    updateStart,
     isCurrent: (s) => s === session,
   });
 

@@ -23,8 +23,11 @@ function SampleRunList({ el, store, time, notice, updateStart, isCurrent }) {
       if (saved && typeof saved.runId === 'string') addRun(s, saved);
   }
 
+  /** A run as the list keeps it, from what is known of it (at least its `runId`). */
+  const newRun = (init) => ({ status: 'submitted', percent: 0, lastSeq: 0, ...init });
+
   function addRun(s, init) {
-    const run = { status: 'submitted', percent: 0, lastSeq: 0, ...init };
+    const run = newRun(init);
     const li = $('run-template').content.firstElementChild.cloneNode(true);
     const short = run.runId.slice(0, 8);
     li.dataset.runId = run.runId;
@@ -95,7 +98,7 @@ function SampleRunList({ el, store, time, notice, updateStart, isCurrent }) {
 
   /** Keeps a run started by a session the page has left since, for when its user is back. */
   function remember(s, init) {
-    s.runs.set(init.runId, { status: 'submitted', percent: 0, lastSeq: 0, ...init });
+    s.runs.set(init.runId, newRun(init));
     persist(s);
   }
 

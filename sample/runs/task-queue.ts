@@ -68,8 +68,8 @@ export class TaskQueue implements OnModuleDestroy, OnApplicationShutdown {
     await this.stop();
   }
 
+  // After onModuleDestroy, which stopped the consumer.
   async onApplicationShutdown(): Promise<void> {
-    await this.stop();
     await this.redis.quit().catch(() => this.redis.disconnect());
   }
 }

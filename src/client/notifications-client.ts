@@ -113,10 +113,9 @@ export class NotificationsClient {
         return (options.fetchRun ?? this.defaultFetchRun)(runId, token);
       },
       onUpdate: (update) => this.callEach(this.updateHandlers, update),
-      onFetchError: (runId, error) => {
+      onFetchError: (runId, error, gaveUp) => {
         // A run the tracker gave up on leaves the server's room too.
-        if (!this.runs.has(runId) && this.socket.connected)
-          this.socket.emit(ClientEvents.UnsubscribeFromRun, { runId });
+        if (gaveUp) this.leaveRun(runId);
         this.reportError({ code: 'fetch_failed', message: error.message, runId });
       },
       onHandlerError: (error, update) => this.reportHandlerError(error, update.runId),
@@ -369,8 +368,13 @@ export class NotificationsClient {
     this.runs.delete(runId);
     // Given up on a transient answer, a subscribe may still complete on the server: leave again
     // (the server applies a connection's requests on one run in order).
-    if (TRANSIENT_SUBSCRIBE_ERRORS.has(error.code) && this.socket.connected)
-      this.socket.emit(ClientEvents.UnsubscribeFromRun, { runId });
+    if (TRANSIENT_SUBSCRIBE_ERRORS.has(error.code)) this.leaveRun(runId);
+  }
+
+  /** Tells the server, without waiting, that this client follows the run no more. */
+  private leaveRun(runId: string): void {
+    this.subscribing.delete(runId);
+    if (this.socket.connected) this.socket.emit(ClientEvents.UnsubscribeFromRun, { runId });
   }
 
   /**

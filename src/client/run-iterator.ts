@@ -8,7 +8,7 @@ import { TERMINAL_RUN_STATUSES, type StatusUpdate } from '../protocol/messages';
  */
 export async function* iterateRun(
   subscribe: (handler: (update: StatusUpdate) => void) => Promise<() => Promise<void>>,
-  watchDrop: (fail: (error: Error) => void) => () => void = () => () => undefined,
+  watchDrop: (fail: (error: Error) => void) => () => void,
 ): AsyncGenerator<StatusUpdate> {
   const queue: StatusUpdate[] = [];
   let dropped: Error | undefined;

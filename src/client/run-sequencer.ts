@@ -25,11 +25,6 @@ export class RunSequencer {
 
   /** Accepts one update; returns the updates now releasable, in order (possibly none). */
   accept(update: StatusUpdate): StatusUpdate[] {
-    // The usual case, the next update with nothing held: no detour through the map.
-    if (update.seq === this.delivered + 1 && this.held.size === 0) {
-      this.delivered = update.seq;
-      return [update];
-    }
     if (
       !Number.isSafeInteger(update.seq) ||
       update.seq <= this.delivered ||

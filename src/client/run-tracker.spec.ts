@@ -21,7 +21,7 @@ const settle = () =>
 describe('RunTracker', () => {
   let released: number[];
   let fetchRun: jest.Mock<Promise<RunSnapshot>, [string]>;
-  let onFetchError: jest.Mock<void, [string, Error]>;
+  let onFetchError: jest.Mock<void, [string, Error, boolean]>;
   let onHandlerError: jest.Mock<void, [unknown, StatusUpdate]>;
   let tracker: RunTracker;
 
@@ -145,7 +145,7 @@ describe('RunTracker', () => {
     expect(fetchRun).toHaveBeenCalledTimes(1);
     fail(new Error('503'));
     await settle();
-    expect(onFetchError).toHaveBeenCalledWith('r', new Error('503'));
+    expect(onFetchError).toHaveBeenCalledWith('r', new Error('503'), false);
     expect(released).toEqual([]);
   });
 
@@ -186,6 +186,7 @@ describe('RunTracker', () => {
     }
     expect(fetchRun).toHaveBeenCalledTimes(5);
     expect(onFetchError).toHaveBeenCalledTimes(5);
+    expect(onFetchError).toHaveBeenLastCalledWith('r', new Error('404'), true);
     // Dropped before the last report, so that the report's handler sees it gone.
     expect(tracker.has('r')).toBe(false);
     jest.advanceTimersByTime(600_000);

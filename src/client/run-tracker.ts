@@ -1,4 +1,5 @@
 import type { RunSnapshot, StatusUpdate, SubscribeAck } from '../protocol/messages';
+import { backoffDelay } from './backoff';
 import { RunSequencer } from './run-sequencer';
 
 type Handler<T> = (value: T) => void;
@@ -16,13 +17,13 @@ interface TrackedRun {
 
 /** What {@link RunTracker} needs from its client. */
 export interface RunTrackerOptions {
-  /** Every update released, after the run's own handlers. */
+  /** Every update released, after the run's own handlers (it isolates its own handlers). */
   onUpdate: Handler<StatusUpdate>;
   /**
    * A refetch failed. It is tried again later, less often, while the run still misses updates;
    * after {@link MAX_FAILED_FETCHES} failures in a row the run is dropped before this is called.
    */
-  onFetchError: (runId: string, error: Error) => void;
+  onFetchError: (runId: string, error: Error, gaveUp: boolean) => void;
   /** A handler threw: the others still get the update, and so do the later updates. */
   onHandlerError: (error: unknown, update: StatusUpdate) => void;
   /** The run's state over HTTP, for a gap. */
@@ -132,13 +133,14 @@ export class RunTracker {
     // The sequencer has already moved past these updates: a handler that throws must not keep
     // them from the other handlers, nor the rest of the batch from anyone.
     for (const update of updates) {
-      for (const handler of [...run.handlers, this.options.onUpdate]) {
+      for (const handler of run.handlers) {
         try {
           handler(update);
         } catch (error) {
           this.options.onHandlerError(error, update);
         }
       }
+      this.options.onUpdate(update);
     }
   }
 
@@ -150,7 +152,11 @@ export class RunTracker {
   private armGapTimer(runId: string, run: TrackedRun): void {
     if (run.gapTimer || !this.active) return;
     // After failed refetches, wait longer each time (up to a minute).
-    const delay = Math.min(this.options.gapTimeoutMs * 2 ** run.failedFetches, 60_000);
+    const delay = backoffDelay(run.failedFetches, {
+      initialDelayMs: this.options.gapTimeoutMs,
+      maxDelayMs: 60_000,
+      jitter: 0,
+    });
     run.gapTimer = setTimeout(() => {
       run.gapTimer = undefined;
       void this.refetch(runId);
@@ -169,9 +175,9 @@ export class RunTracker {
       if (!this.missing(run)) run.failedFetches = 0;
     } catch (error) {
       // Still unreachable after minutes (the run expired, access was revoked): give it up.
-      if (++run.failedFetches >= MAX_FAILED_FETCHES && this.runs.get(runId) === run)
-        this.delete(runId);
-      this.options.onFetchError(runId, error as Error);
+      const gaveUp = ++run.failedFetches >= MAX_FAILED_FETCHES && this.runs.get(runId) === run;
+      if (gaveUp) this.delete(runId);
+      this.options.onFetchError(runId, error as Error, gaveUp);
     } finally {
       run.refetching = false;
     }
