@@ -28,8 +28,8 @@ export class InstrumentedRunStore extends RunStore {
     return this.metrics.timeStore('append', () => this.inner.append(runId, update));
   }
 
-  readLog(runId: string, afterSeq: number, limit?: number): Promise<RunLogSlice> {
-    return this.metrics.timeStore('read', () => this.inner.readLog(runId, afterSeq, limit));
+  readLog(runId: string, afterSeq: number): Promise<RunLogSlice> {
+    return this.metrics.timeStore('read', () => this.inner.readLog(runId, afterSeq));
   }
 
   revoke(runId: string, userId: string): Promise<boolean> {

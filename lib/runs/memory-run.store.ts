@@ -51,16 +51,12 @@ export class MemoryRunStore extends RunStore {
     return stored;
   }
 
-  async readLog(
-    runId: string,
-    afterSeq: number,
-    limit = Number.MAX_SAFE_INTEGER,
-  ): Promise<RunLogSlice> {
+  async readLog(runId: string, afterSeq: number): Promise<RunLogSlice> {
     const run = this.live(runId);
     if (!run) return { updates: [], lastSeq: 0, gap: afterSeq > 0 };
     const { log, record } = run;
     const firstSeq = log.length > 0 ? log[0].seq : record.lastSeq + 1;
-    const updates = log.filter((u) => u.seq > afterSeq).slice(0, limit);
+    const updates = log.filter((u) => u.seq > afterSeq);
     return {
       updates,
       lastSeq: record.lastSeq,

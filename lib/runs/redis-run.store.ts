@@ -123,15 +123,12 @@ export class RedisRunStore extends RunStore {
     return seq > 0 ? { runId, seq, ...update } : null;
   }
 
-  async readLog(runId: string, afterSeq: number, limit?: number): Promise<RunLogSlice> {
-    // Without a limit, the whole rest of the log: a replay that stopped short would look complete.
-    const [key, from] = [this.logKey(runId), `${afterSeq + 1}-0`];
-    const pipeline = this.redis.pipeline().hget(this.runKey(runId), 'lastSeq');
-    const results = await (
-      limit === undefined
-        ? pipeline.xrange(key, from, '+')
-        : pipeline.xrange(key, from, '+', 'COUNT', limit)
-    ).exec();
+  async readLog(runId: string, afterSeq: number): Promise<RunLogSlice> {
+    const results = await this.redis
+      .pipeline()
+      .hget(this.runKey(runId), 'lastSeq')
+      .xrange(this.logKey(runId), `${afterSeq + 1}-0`, '+')
+      .exec();
     const [lastSeqResult, rangeResult] = results ?? [];
     if (lastSeqResult?.[0]) throw lastSeqResult[0];
     if (rangeResult?.[0]) throw rangeResult[0];

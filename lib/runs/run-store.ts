@@ -38,8 +38,11 @@ export abstract class RunStore {
   abstract getRun(runId: string): Promise<RunRecord | null>;
   /** Appends an update; resolves to it with its `seq`, or to null when the run does not exist. */
   abstract append(runId: string, update: NewStatusUpdate): Promise<StatusUpdate | null>;
-  /** Logged updates with `seq > afterSeq`, at most `limit` of them. */
-  abstract readLog(runId: string, afterSeq: number, limit?: number): Promise<RunLogSlice>;
+  /**
+   * Every logged update with `seq > afterSeq`: a replay that stopped short would look complete to
+   * the subscriber, so there is no page size.
+   */
+  abstract readLog(runId: string, afterSeq: number): Promise<RunLogSlice>;
   /** Refuses the user further access to the run; resolves false when the run does not exist. */
   abstract revoke(runId: string, userId: string): Promise<boolean>;
   /** Releases connections and timers. */

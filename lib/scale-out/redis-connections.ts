@@ -18,6 +18,8 @@ const SUBSCRIBER_COMMANDS = [
   'sunsubscribe',
 ] as const;
 
+const ignore = (): undefined => undefined;
+
 /** Makes the promises of these commands handled: a failure no longer ends the process. */
 function handleFailures(client: RedisClient, commands: ReadonlyArray<string>): void {
   const methods = client as unknown as Record<string, (...args: unknown[]) => unknown>;
@@ -26,7 +28,8 @@ function handleFailures(client: RedisClient, commands: ReadonlyArray<string>): v
     if (typeof original !== 'function') continue;
     methods[name] = function (this: unknown, ...args: unknown[]) {
       const result = original.apply(this, args);
-      if (result instanceof Promise) result.catch(() => undefined);
+      // One shared handler: a publish runs per message.
+      if (result instanceof Promise) result.catch(ignore);
       return result;
     };
   }

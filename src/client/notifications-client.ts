@@ -91,10 +91,7 @@ export class NotificationsClient {
    * The subscription in progress per run: one at a time, whoever asks (a call, a reconnect). An
    * unsubscribe ends its turn: a later subscribe is a new one, sent after the unsubscribe.
    */
-  private readonly subscribing = new Map<
-    string,
-    { result: Promise<NotificationsClientError | undefined> }
-  >();
+  private readonly subscribing = new Map<string, Promise<NotificationsClientError | undefined>>();
   private currentState: ConnectionState = 'disconnected';
   private attempt = 0;
   private reconnectTimer?: ReturnType<typeof setTimeout>;
@@ -213,7 +210,7 @@ export class NotificationsClient {
       ? this.socket.connected
         ? this.subscribeSettled(runId)
         : undefined
-      : this.subscribing.get(runId)?.result;
+      : this.subscribing.get(runId);
     const error = await pending;
     if (error) {
       if (isNew) this.dropRun(runId, error);
@@ -385,14 +382,14 @@ export class NotificationsClient {
    */
   private subscribeSettled(runId: string): Promise<NotificationsClientError | undefined> {
     const current = this.subscribing.get(runId);
-    if (current) return current.result;
-    const turn = {} as { result: Promise<NotificationsClientError | undefined> };
+    if (current) return current;
+    // The turn is its promise; isCurrent first runs after an await, once `turn` is assigned.
     const isCurrent = () => this.subscribing.get(runId) === turn;
-    turn.result = this.subscribeWithRetries(runId, isCurrent).finally(() => {
+    const turn = this.subscribeWithRetries(runId, isCurrent).finally(() => {
       if (isCurrent()) this.subscribing.delete(runId);
     });
     this.subscribing.set(runId, turn);
-    return turn.result;
+    return turn;
   }
 
   private async subscribeWithRetries(

@@ -47,10 +47,10 @@ describe('RunSequencer', () => {
     const s = new RunSequencer();
     expect(s.accept(u(3))).toEqual([]);
     expect(s.accept(u(2))).toEqual([]);
-    expect(s.hasGap).toBe(true);
+    expect(s.missing).toBe(true);
     expect(s.accept(u(3))).toEqual([]);
     expect(seqs(s.accept(u(1)))).toEqual([1, 2, 3]);
-    expect(s.hasGap).toBe(false);
+    expect(s.missing).toBe(false);
   });
 
   it.each([1, 2, 3, 4, 5, 6, 7, 8, 9, 10])(
@@ -66,6 +66,18 @@ describe('RunSequencer', () => {
       expect(seqs(out)).toEqual(all.map((x) => x.seq));
     },
   );
+
+  it('counts announced updates as missing until they are released', () => {
+    const s = new RunSequencer();
+    s.expect(2);
+    expect(s.missing).toBe(true);
+    s.accept(u(1));
+    expect(s.missing).toBe(true);
+    s.accept(u(2));
+    expect(s.missing).toBe(false);
+    s.expect(1);
+    expect(s.missing).toBe(false);
+  });
 
   it('starts after a given seq (a re-subscription or a page that already showed some)', () => {
     const s = new RunSequencer(5);
@@ -87,7 +99,7 @@ describe('RunSequencer', () => {
       s.accept(u(4));
       const out = s.acceptSnapshot([u(1), u(2), u(3), u(4)], 4);
       expect(seqs(out)).toEqual([2, 3, 4]);
-      expect(s.hasGap).toBe(false);
+      expect(s.missing).toBe(false);
     });
 
     it('skips past what the log no longer holds instead of waiting forever', () => {

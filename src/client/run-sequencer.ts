@@ -7,6 +7,8 @@ import type { StatusUpdate } from '../protocol/messages';
  */
 export class RunSequencer {
   private delivered: number;
+  /** The highest seq the server said the run has: everything up to it is due. */
+  private announced = 0;
   private readonly held = new Map<number, StatusUpdate>();
 
   constructor(lastSeq = 0) {
@@ -18,9 +20,14 @@ export class RunSequencer {
     return this.delivered;
   }
 
-  /** True while some update is held because an earlier one is missing. */
-  get hasGap(): boolean {
-    return this.held.size > 0;
+  /** True while an update is held behind a hole, or one the server announced has not arrived. */
+  get missing(): boolean {
+    return this.held.size > 0 || this.delivered < this.announced;
+  }
+
+  /** The server says the run has updates up to `lastSeq` (a subscribe ack): they are due. */
+  expect(lastSeq: number): void {
+    if (Number.isSafeInteger(lastSeq)) this.announced = Math.max(this.announced, lastSeq);
   }
 
   /** Accepts one update; returns the updates now releasable, in order (possibly none). */

@@ -11,8 +11,6 @@ interface TrackedRun {
   refetching?: boolean;
   /** Consecutive failed refetches: the next one waits longer. */
   failedFetches: number;
-  /** The run's last seq as the server's subscribe ack stated it: everything up to it is due. */
-  acknowledgedSeq: number;
 }
 
 /** What {@link RunTracker} needs from its client. */
@@ -68,7 +66,6 @@ export class RunTracker {
       run = {
         sequencer: new RunSequencer(afterSeq),
         handlers: new Set(),
-        acknowledgedSeq: 0,
         failedFetches: 0,
       };
       this.runs.set(runId, run);
@@ -103,7 +100,7 @@ export class RunTracker {
     const run = this.runs.get(update?.runId);
     if (!run) return;
     this.deliver(run, run.sequencer.accept(update));
-    if (this.missing(run)) this.armGapTimer(update.runId, run);
+    if (run.sequencer.missing) this.armGapTimer(update.runId, run);
     else {
       clearTimeout(run.gapTimer);
       run.gapTimer = undefined;
@@ -118,15 +115,10 @@ export class RunTracker {
   acknowledged(runId: string, ack: SubscribeAck): void {
     const run = this.runs.get(runId);
     if (!run) return;
-    run.acknowledgedSeq = Math.max(run.acknowledgedSeq, ack.lastSeq);
+    run.sequencer.expect(ack.lastSeq);
     if (ack.gap) void this.refetch(runId);
-    else if (this.missing(run)) this.armGapTimer(runId, run);
+    else if (run.sequencer.missing) this.armGapTimer(runId, run);
     else run.failedFetches = 0;
-  }
-
-  /** True while an update is held behind a hole, or one the ack announced has not arrived. */
-  private missing(run: TrackedRun): boolean {
-    return run.sequencer.hasGap || run.sequencer.lastSeq < run.acknowledgedSeq;
   }
 
   private deliver(run: TrackedRun, updates: StatusUpdate[]): void {
@@ -172,7 +164,7 @@ export class RunTracker {
       if (this.runs.get(runId) === run) {
         this.deliver(run, run.sequencer.acceptSnapshot(snapshot.updates, snapshot.lastSeq));
       }
-      if (!this.missing(run)) run.failedFetches = 0;
+      if (!run.sequencer.missing) run.failedFetches = 0;
     } catch (error) {
       // Still unreachable after minutes (the run expired, access was revoked): give it up.
       const gaveUp = ++run.failedFetches >= MAX_FAILED_FETCHES && this.runs.get(runId) === run;
@@ -182,6 +174,6 @@ export class RunTracker {
       run.refetching = false;
     }
     // Still missing something (the fetch failed, or more is due): try again later.
-    if (this.runs.get(runId) === run && this.missing(run)) this.armGapTimer(runId, run);
+    if (this.runs.get(runId) === run && run.sequencer.missing) this.armGapTimer(runId, run);
   }
 }
