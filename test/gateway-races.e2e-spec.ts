@@ -14,62 +14,59 @@ import { startLibraryApp, type LibraryApp } from './utils/library-app';
 import { closeAll, connectClient, emitWithAck, open, record } from './utils/socket-client';
 import { delay, eventually } from './utils/wait';
 
-/** A run store whose `getRun` answers, when gated, only once the gate opens: a read taken before. */
-class GatedRunStore extends MemoryRunStore {
-  private gate?: Promise<void>;
-  private arrived?: () => void;
+/** A pause in a store call: `reached` once a call waits at it; `open()` lets it, and later ones, on. */
+class Gate {
+  readonly reached: Promise<void>;
+  readonly open: () => void;
+  private readonly opened: Promise<void>;
+  private arrive!: () => void;
 
-  /** Holds the next reads' answers; resolves `reached` when one is held, `open` releases them. */
-  hold(): { reached: Promise<void>; open: () => void } {
+  constructor() {
     let open!: () => void;
-    this.gate = new Promise((resolve) => (open = resolve));
-    const reached = new Promise<void>((resolve) => (this.arrived = resolve));
-    return {
-      reached,
-      open: () => {
-        this.gate = undefined;
-        open();
-      },
-    };
+    this.opened = new Promise((resolve) => (open = resolve));
+    this.open = open;
+    this.reached = new Promise((resolve) => (this.arrive = resolve));
+  }
+
+  /** Where the store's call waits. */
+  pass(): Promise<void> {
+    this.arrive();
+    return this.opened;
+  }
+}
+
+/** A run store whose `getRun`, once held, answers only when the gate opens: a read taken before. */
+class GatedRunStore extends MemoryRunStore {
+  private gate?: Gate;
+
+  hold(): Gate {
+    return (this.gate = new Gate());
   }
 
   override async getRun(runId: string): Promise<RunRecord | null> {
     const run = structuredClone(await super.getRun(runId));
-    const gate = this.gate;
-    if (gate) {
-      this.arrived?.();
-      await gate;
-    }
+    await this.gate?.pass();
     return run;
   }
 }
 
-/** A presence store whose next registration, once held, completes only when the test says. */
+/** A presence store whose next registration, once held, completes only when the gate opens. */
 class HeldPresenceStore extends MemoryPresenceStore {
-  private gate?: Promise<void>;
-  private arrived?: () => void;
+  private held?: { gate: Gate; registered: () => void };
 
-  private registered?: () => void;
-
-  /**
-   * Holds the next registration: `reached` once it has started, `release` lets it complete, and
-   * `registered` resolves once it has.
-   */
-  hold(): { reached: Promise<void>; release: () => void; registered: Promise<void> } {
-    let release!: () => void;
-    this.gate = new Promise((resolve) => (release = resolve));
-    const reached = new Promise<void>((resolve) => (this.arrived = resolve));
-    const registered = new Promise<void>((resolve) => (this.registered = resolve));
-    return { reached, release, registered };
+  /** Holds the next registration; `registered` resolves once it has completed. */
+  hold(): { gate: Gate; registered: Promise<void> } {
+    const gate = new Gate();
+    const registered = new Promise<void>((resolve) => (this.held = { gate, registered: resolve }));
+    return { gate, registered };
   }
 
   override async register(userId: string, connectionId: string, max: number): Promise<boolean> {
-    const [gate, registered] = [this.gate, this.registered];
-    this.gate = this.registered = undefined;
-    this.arrived?.();
-    await gate;
+    const held = this.held;
+    this.held = undefined;
+    await held?.gate.pass();
     const added = await super.register(userId, connectionId, max);
-    registered?.();
+    held?.registered();
     return added;
   }
 }
@@ -120,14 +117,14 @@ describe('gateway races', () => {
     const oid = randomGuid();
     const held = presence.hold();
     const socket = open(url, { auth: { token: await idp.issueToken({ oid }) } });
-    await held.reached;
+    await held.gate.reached;
     // The server sees the client go while the registration is under way.
     socket.close();
     await eventually(
       () => 'the server did not see the close',
       () => namespace().server.engine.clientsCount === 0,
     );
-    held.release();
+    held.gate.open();
     await held.registered;
     await eventually(
       () => 'the abandoned handshake still holds its slot',
