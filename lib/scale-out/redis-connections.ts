@@ -4,6 +4,7 @@ import type { Server, ServerOptions } from 'socket.io';
 import { NOTIFICATIONS_RESOLVED_OPTIONS } from '../notifications.constants';
 import type { ResolvedNotificationsOptions } from '../options/resolved-options';
 import { withTimeout } from '../util/with-timeout';
+import { coalesceWrites } from './coalesce-writes';
 import { createRedisClient, type RedisClient } from './create-redis-client';
 
 export type { RedisClient } from './create-redis-client';
@@ -67,6 +68,7 @@ export class RedisConnections implements OnApplicationShutdown {
     const redis = this.options.redis;
     if (!redis) throw new Error('Redis is not configured.');
     const client = createRedisClient(redis, { connectionName: `notifications:${role}` });
+    coalesceWrites(client);
     // Without a listener, ioredis reports every failed reconnect attempt as an unhandled error.
     let lastError = '';
     let downSince = 0;

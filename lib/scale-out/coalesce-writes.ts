@@ -1,0 +1,43 @@
+import type { Socket } from 'node:net';
+import { Cluster, type Redis } from 'ioredis';
+import type { RedisClient } from './create-redis-client';
+
+const COALESCED = Symbol('notifications.coalescedWrites');
+
+/**
+ * Makes the commands a connection sends within one tick leave in one socket write. ioredis writes
+ * each command on its own: a system call per command, and as many wake-ups of Redis, which is what
+ * a run update (its log write) and every published message cost beyond the work itself. The socket
+ * is corked at the first write of a tick and uncorked on `process.nextTick`, the pattern Node's
+ * documentation gives for `writable.cork()`, so a command waits for nothing but the end of the
+ * code that issued it (its reply could not be read before then anyway); the order of commands is
+ * unchanged. Measured by `npm run bench`: Redis's CPU per published message fell by a third to
+ * two thirds, and the classic peak rose from ≈ 0.97× to ≈ 1.16× bare socket.io's.
+ */
+export function coalesceWrites(client: RedisClient): void {
+  if (client instanceof Cluster) {
+    client.on('+node', (node: Redis) => coalesceWrites(node));
+    return;
+  }
+  // Each (re)connection brings a new socket.
+  client.on('connect', () => corkPerTick(client.stream as Socket));
+}
+
+function corkPerTick(stream: Socket & { [COALESCED]?: true }): void {
+  if (!stream || stream[COALESCED]) return;
+  stream[COALESCED] = true;
+  let corked = false;
+  const uncork = (): void => {
+    corked = false;
+    stream.uncork();
+  };
+  const write = stream.write;
+  stream.write = function (this: Socket, ...args: Parameters<Socket['write']>): boolean {
+    if (!corked) {
+      corked = true;
+      stream.cork();
+      process.nextTick(uncork);
+    }
+    return write.apply(this, args);
+  } as Socket['write'];
+}
