@@ -73,8 +73,54 @@ describe('commands issued in one tick leave in one socket write', () => {
     const redis = connect(true);
     await ready(redis);
     const counts = countWrites(redis.stream as Socket);
-    for (let i = 0; i < 3; i++) expect(await redis.ping()).toBe('PONG');
+    for (let i = 0; i < 3; i++) {
+      const reply = redis.ping();
+      // Written by the time the tick's own process.nextTick callbacks have run, not later.
+      await new Promise((resolve) => process.nextTick(resolve));
+      expect(counts.writes).toBe(i + 1);
+      expect(await reply).toBe('PONG');
+    }
     expect(counts).toEqual({ writes: 3, chunks: 3 });
+  });
+
+  it('also batches commands issued from promise continuations, as awaited code issues them', async () => {
+    const redis = connect(true);
+    await ready(redis);
+    const counts = countWrites(redis.stream as Socket);
+    // Each task awaits once before its command: the commands come from promise continuations.
+    const task = async (i: number) => {
+      await Promise.resolve();
+      return redis.set(`continued:${i}`, String(i));
+    };
+    await Promise.all(Array.from({ length: 10 }, (_, i) => task(i)));
+    expect(counts).toEqual({ writes: 1, chunks: 10 });
+    expect(await redis.mget(...Array.from({ length: 10 }, (_, i) => `continued:${i}`))).toEqual(
+      Array.from({ length: 10 }, (_, i) => String(i)),
+    );
+  });
+
+  it('writes a pipeline and a transaction with the commands of their tick, and quit flushes', async () => {
+    const redis = connect(true);
+    await ready(redis);
+    const counts = countWrites(redis.stream as Socket);
+    const single = redis.set('mixed:a', '1');
+    const pipeline = redis.pipeline().set('mixed:b', '2').incr('mixed:b').exec();
+    const transaction = redis.multi().set('mixed:c', '3').get('mixed:c').exec();
+    expect(await single).toBe('OK');
+    expect(await pipeline).toEqual([
+      [null, 'OK'],
+      [null, 3],
+    ]);
+    expect(await transaction).toEqual([
+      [null, 'OK'],
+      [null, '3'],
+    ]);
+    expect(counts.writes).toBe(1);
+    // A command issued in the same tick as quit still reaches Redis.
+    const last = redis.set('mixed:last', 'sent');
+    await redis.quit();
+    await last;
+    expect(await connect(false).get('mixed:last')).toBe('sent');
   });
 
   it('coalesces the socket of a reconnection too', async () => {

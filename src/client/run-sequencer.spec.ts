@@ -47,9 +47,11 @@ describe('RunSequencer', () => {
     const s = new RunSequencer();
     expect(s.accept(u(3))).toEqual([]);
     expect(s.accept(u(2))).toEqual([]);
+    expect(s.hasGap).toBe(true);
     expect(s.missing).toBe(true);
     expect(s.accept(u(3))).toEqual([]);
     expect(seqs(s.accept(u(1)))).toEqual([1, 2, 3]);
+    expect(s.hasGap).toBe(false);
     expect(s.missing).toBe(false);
   });
 
@@ -71,6 +73,7 @@ describe('RunSequencer', () => {
     const s = new RunSequencer();
     s.expect(2);
     expect(s.missing).toBe(true);
+    expect(s.hasGap).toBe(false); // nothing held: the announced updates have not come at all
     s.accept(u(1));
     expect(s.missing).toBe(true);
     s.accept(u(2));

@@ -20,6 +20,11 @@ export class RunSequencer {
     return this.delivered;
   }
 
+  /** True while some update is held because an earlier one is missing. */
+  get hasGap(): boolean {
+    return this.held.size > 0;
+  }
+
   /** True while an update is held behind a hole, or one the server announced has not arrived. */
   get missing(): boolean {
     return this.held.size > 0 || this.delivered < this.announced;
