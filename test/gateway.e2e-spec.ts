@@ -84,6 +84,35 @@ describe('TaskGateway', () => {
     socket.close();
   });
 
+  it('creates a run with its first update: replayed as seq 1, the next one is seq 2', async () => {
+    const { oid, socket } = await user();
+    const run = await lib.notifications.createRun(oid, {
+      firstUpdate: { status: 'queued', message: 'Queued' },
+    });
+    expect(run).toMatchObject({ status: 'queued', lastSeq: 1 });
+    const received = record<StatusUpdate>(socket, 'statusUpdate');
+    expect(await emitWithAck(socket, 'subscribeToRun', run.runId)).toMatchObject({
+      ok: true,
+      lastSeq: 1,
+      replayed: 1,
+    });
+    await lib.notifications.publishRunUpdate(run.runId, { status: 'running' });
+    await waitUntil(socket, () => received.length === 2);
+    expect(received.map((u) => [u.seq, u.status, u.message])).toEqual([
+      [1, 'queued', 'Queued'],
+      [2, 'running', undefined],
+    ]);
+    // An unknown status is refused before anything is stored.
+    await expect(
+      lib.notifications.createRun(oid, {
+        runId: `${run.runId}-bad`,
+        firstUpdate: { status: 'nope' as 'queued' },
+      }),
+    ).rejects.toMatchObject({ code: 'invalid_argument' });
+    expect(await lib.notifications.getRun(`${run.runId}-bad`)).toBeNull();
+    socket.close();
+  });
+
   it('limits subscriptions per connection: too_many_subscriptions', async () => {
     const { oid, socket } = await user();
     const runs = await Promise.all([1, 2, 3, 4].map(() => lib.notifications.createRun(oid)));

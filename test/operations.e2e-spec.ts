@@ -119,7 +119,9 @@ describe('operations: health, metrics', () => {
     expect(replayed).toBeGreaterThanOrEqual(1);
     expect(delta('notifications_messages_emitted_total{kind="replay"}')).toBe(replayed);
     expect(after.get('notifications_connected_sockets')).toBe(1);
-    expect(delta('notifications_run_store_duration_seconds_count{operation="append"}')).toBe(6);
+    // The run is created with its queued update (one create), then five appends.
+    expect(delta('notifications_run_store_duration_seconds_count{operation="create"}')).toBe(1);
+    expect(delta('notifications_run_store_duration_seconds_count{operation="append"}')).toBe(5);
     expect(
       delta('notifications_redis_messages_received_total{channel="room"}'),
     ).toBeGreaterThanOrEqual(7);

@@ -33,6 +33,33 @@ export function describeRunStoreContract(
       expect(await store.getRun(r)).toEqual(created);
     });
 
+    it('creates a run with its first update logged as seq 1, then goes on from there', async () => {
+      const r = runId();
+      const first = update('running', { message: 'started', data: { step: 0 } });
+      const created = await store.createRun(r, 'owner-1', first);
+      expect(created).toMatchObject({
+        runId: r,
+        ownerId: 'owner-1',
+        status: 'running',
+        lastSeq: 1,
+      });
+      expect(await store.getRun(r)).toEqual(created);
+      expect(await store.readLog(r, 0)).toEqual({
+        updates: [{ runId: r, seq: 1, ...first }],
+        lastSeq: 1,
+        gap: false,
+      });
+      expect(await store.append(r, update('completed'))).toMatchObject({ seq: 2 });
+      // A taken id stays refused, and its log untouched.
+      await expect(store.createRun(r, 'owner-2', update('queued'))).rejects.toMatchObject({
+        code: 'conflict',
+      });
+      expect((await store.readLog(r, 0)).updates.map((u) => u.status)).toEqual([
+        'running',
+        'completed',
+      ]);
+    });
+
     it('refuses to create a run twice', async () => {
       const r = runId();
       await store.createRun(r, 'owner-1');

@@ -16,8 +16,10 @@ export class InstrumentedRunStore extends RunStore {
     super();
   }
 
-  createRun(runId: string, ownerId: string): Promise<RunRecord> {
-    return this.metrics.timeStore('create', () => this.inner.createRun(runId, ownerId));
+  createRun(runId: string, ownerId: string, firstUpdate?: NewStatusUpdate): Promise<RunRecord> {
+    return this.metrics.timeStore('create', () =>
+      this.inner.createRun(runId, ownerId, firstUpdate),
+    );
   }
 
   getRun(runId: string): Promise<RunRecord | null> {

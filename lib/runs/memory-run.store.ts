@@ -19,16 +19,21 @@ export class MemoryRunStore extends RunStore {
     this.sweeper.unref();
   }
 
-  async createRun(runId: string, ownerId: string): Promise<RunRecord> {
+  async createRun(
+    runId: string,
+    ownerId: string,
+    firstUpdate?: NewStatusUpdate,
+  ): Promise<RunRecord> {
     if (this.live(runId)) throw new NotificationsError('conflict', `Run ${runId} already exists.`);
     const record: RunRecord = {
       runId,
       ownerId,
-      status: 'queued',
-      lastSeq: 0,
+      status: firstUpdate?.status ?? 'queued',
+      lastSeq: firstUpdate ? 1 : 0,
       createdAt: new Date().toISOString(),
     };
-    this.runs.set(runId, { record, log: [], expiresAt: this.expiry() });
+    const log = firstUpdate ? [{ runId, seq: 1, ...firstUpdate }] : [];
+    this.runs.set(runId, { record, log, expiresAt: this.expiry() });
     return { ...record };
   }
 

@@ -4,11 +4,17 @@ import type { RunStatus, StatusUpdate } from '../../src/protocol/messages';
 import { NotificationsError } from '../errors/notifications.error';
 import { RunStore, type NewStatusUpdate, type RunLogSlice, type RunRecord } from './run-store';
 
-// Both scripts touch only the run's two keys, which share a hash tag, so they run on one
-// Redis Cluster slot.
+// The scripts touch only the run's two keys, which share a hash tag, so they run on one Redis
+// Cluster slot. CREATE_RUN logs the first update when given one (ARGV[4] status, ARGV[5] body).
 const CREATE_RUN = `
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
-redis.call('HSET', KEYS[1], 'ownerId', ARGV[1], 'status', 'queued', 'lastSeq', 0, 'createdAt', ARGV[2])
+if ARGV[4] then
+  redis.call('HSET', KEYS[1], 'ownerId', ARGV[1], 'status', ARGV[4], 'lastSeq', 1, 'createdAt', ARGV[2])
+  redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[6], '1-0', 'u', ARGV[5])
+  redis.call('PEXPIRE', KEYS[2], ARGV[3])
+else
+  redis.call('HSET', KEYS[1], 'ownerId', ARGV[1], 'status', 'queued', 'lastSeq', 0, 'createdAt', ARGV[2])
+end
 redis.call('PEXPIRE', KEYS[1], ARGV[3])
 return 1`;
 
@@ -31,9 +37,11 @@ type StreamEntry = [id: string, fields: string[]];
 interface ScriptedRedis extends Redis {
   notificationsCreateRun(
     hash: string,
+    log: string,
     ownerId: string,
     createdAt: string,
     ttlMs: number,
+    ...first: [status: string, body: string, maxLen: number] | []
   ): Promise<number>;
   notificationsAppend(
     hash: string,
@@ -62,7 +70,7 @@ export class RedisRunStore extends RunStore {
     // Cluster and Redis share this command API; the run's keys share one slot.
     this.redis = redis as unknown as ScriptedRedis;
     if (!('notificationsAppend' in redis)) {
-      redis.defineCommand('notificationsCreateRun', { numberOfKeys: 1, lua: CREATE_RUN });
+      redis.defineCommand('notificationsCreateRun', { numberOfKeys: 2, lua: CREATE_RUN });
       redis.defineCommand('notificationsAppend', { numberOfKeys: 2, lua: APPEND_UPDATE });
       redis.defineCommand('notificationsRevoke', { numberOfKeys: 1, lua: REVOKE });
     }
@@ -78,16 +86,26 @@ export class RedisRunStore extends RunStore {
     return `${this.runKey(runId)}:log`;
   }
 
-  async createRun(runId: string, ownerId: string): Promise<RunRecord> {
+  async createRun(
+    runId: string,
+    ownerId: string,
+    firstUpdate?: NewStatusUpdate,
+  ): Promise<RunRecord> {
     const createdAt = new Date().toISOString();
     const created = await this.redis.notificationsCreateRun(
       this.runKey(runId),
+      this.logKey(runId),
       ownerId,
       createdAt,
       this.ttlMs(),
+      ...(firstUpdate
+        ? ([firstUpdate.status, JSON.stringify(firstUpdate), this.options.logMaxLength] as const)
+        : ([] as const)),
     );
     if (created !== 1) throw new NotificationsError('conflict', `Run ${runId} already exists.`);
-    return { runId, ownerId, status: 'queued', lastSeq: 0, createdAt };
+    return firstUpdate
+      ? { runId, ownerId, status: firstUpdate.status, lastSeq: 1, createdAt }
+      : { runId, ownerId, status: 'queued', lastSeq: 0, createdAt };
   }
 
   async getRun(runId: string): Promise<RunRecord | null> {

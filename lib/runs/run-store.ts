@@ -32,8 +32,15 @@ export interface RunLogSlice {
  * before it is emitted, so that a subscriber who reads the log after joining cannot miss it.
  */
 export abstract class RunStore {
-  /** Registers a run; rejects if the id is taken. */
-  abstract createRun(runId: string, ownerId: string): Promise<RunRecord>;
+  /**
+   * Registers a run; rejects if the id is taken. With `firstUpdate`, the run is created with it
+   * already logged as seq 1 (its status, `lastSeq` 1), in the same step.
+   */
+  abstract createRun(
+    runId: string,
+    ownerId: string,
+    firstUpdate?: NewStatusUpdate,
+  ): Promise<RunRecord>;
   /** The run, or null when there is none (or it expired). */
   abstract getRun(runId: string): Promise<RunRecord | null>;
   /** Appends an update; resolves to it with its `seq`, or to null when the run does not exist. */

@@ -32,8 +32,9 @@ export class RunsController {
   @Post()
   @HttpCode(202)
   async start(@CurrentUser() user: AuthenticatedUser): Promise<{ runId: string }> {
-    const run = await this.notifications.createRun(user.userId);
-    await this.notifications.publishRunUpdate(run.runId, { status: 'queued', message: 'Queued' });
+    const run = await this.notifications.createRun(user.userId, {
+      firstUpdate: { status: 'queued', message: 'Queued' },
+    });
     if (this.queue) await this.queue.enqueue({ runId: run.runId, ownerId: user.userId });
     else this.tasks.start(run.runId, user.userId);
     return { runId: run.runId };
