@@ -29,6 +29,48 @@ describe('RedisRunStore on a real Redis', () => {
     async (settings) => new RedisRunStore(client(), { keyPrefix: 'test', ...settings }),
   );
 
+  it('creates a run with its first update: stream id 1-0, a TTL on both keys', async () => {
+    const redis = client();
+    const store = new RedisRunStore(redis, {
+      keyPrefix: 'first',
+      logMaxLength: 100,
+      ttlSeconds: 120,
+    });
+    await store.createRun('r-first', 'o', { status: 'queued', at: new Date().toISOString() });
+    const [hash, log] = [store.runKey('r-first'), store.logKey('r-first')];
+    for (const key of [hash, log]) {
+      const ttl = await redis.pttl(key);
+      expect(ttl).toBeGreaterThan(110_000);
+      expect(ttl).toBeLessThanOrEqual(120_000);
+    }
+    expect((await redis.xrange(log, '-', '+')).map(([id]) => id)).toEqual(['1-0']);
+  });
+
+  it('drops a log left without its run before creating the run again', async () => {
+    const redis = client();
+    const store = new RedisRunStore(redis, {
+      keyPrefix: 'stale',
+      logMaxLength: 100,
+      ttlSeconds: 120,
+    });
+    await store.createRun('r-stale', 'old', { status: 'queued', at: new Date().toISOString() });
+    await store.append('r-stale', { status: 'running', at: new Date().toISOString() });
+    for (const first of [{ status: 'queued' as const, at: new Date().toISOString() }, undefined]) {
+      // The hash goes (evicted, or expired first); the log stays.
+      await redis.del(store.runKey('r-stale'));
+      const run = await store.createRun('r-stale', 'new', first);
+      expect(run.ownerId).toBe('new');
+      const next = await store.append('r-stale', {
+        status: 'running',
+        at: new Date().toISOString(),
+      });
+      expect(next?.seq).toBe(first ? 2 : 1);
+      expect((await store.readLog('r-stale', 0)).updates.map((u) => u.seq)).toEqual(
+        first ? [1, 2] : [1],
+      );
+    }
+  });
+
   it("keeps a run's two keys in one cluster slot and sets a TTL on both", async () => {
     const redis = client();
     const store = new RedisRunStore(redis, {

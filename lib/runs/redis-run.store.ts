@@ -6,8 +6,11 @@ import { RunStore, type NewStatusUpdate, type RunLogSlice, type RunRecord } from
 
 // The scripts touch only the run's two keys, which share a hash tag, so they run on one Redis
 // Cluster slot. CREATE_RUN logs the first update when given one (ARGV[4] status, ARGV[5] body).
+// A log left without its hash (the hash evicted, a run id reused after it expired) is dropped
+// first: the new run's seq 1 must not land behind the old entries.
 const CREATE_RUN = `
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+redis.call('DEL', KEYS[2])
 if ARGV[4] then
   redis.call('HSET', KEYS[1], 'ownerId', ARGV[1], 'status', ARGV[4], 'lastSeq', 1, 'createdAt', ARGV[2])
   redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[6], '1-0', 'u', ARGV[5])

@@ -4,8 +4,9 @@ import type { SampleConfig } from '../config';
 import { SAMPLE_CONFIG } from '../sample.constants';
 
 /**
- * The sample's simulated background task: `queued`, `running`, `progress` × RUN_STEPS, `completed`,
- * one step every RUN_STEP_MS, then a `run.completed` notification to the owner. On shutdown it lets
+ * The sample's simulated background task, after the controller registered the run with `queued`:
+ * `running`, `progress` × RUN_STEPS, `completed`, one step every RUN_STEP_MS, then a
+ * `run.completed` notification to the owner. On shutdown it lets
  * the tasks in flight finish, up to SHUTDOWN_TIMEOUT_MS.
  */
 @Injectable()
