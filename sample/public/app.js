@@ -100,7 +100,7 @@
 
   // ---------- runs (run-list.js) ----------
 
-  const { addRun, persist, restore, failRun, remember } = SampleRunList({
+  const { addRun, persist, restore, remember } = SampleRunList({
     el,
     store,
     time,
@@ -201,9 +201,9 @@
     client.onNotification((n) => s === session && addAlert(n));
     client.onError((e) => {
       if (s !== session) return;
-      const run = e.runId && s.runs.get(e.runId);
-      if (run) failRun(s, run, e.code);
-      else if (e.code === 'fetch_failed') notice(e.message);
+      // A run given up ends its follow loop, which reports it; the rest about a run is transient
+      // (a refetch retried, a handler that threw).
+      if (e.runId) notice(e.message);
       else if (authMode === 'dev' && e.code === 'token_invalid' && !s.retried) {
         // A restarted in-memory server signs with a new key: one retry with a fresh dev token.
         Object.assign(s, { retried: true, token: null });

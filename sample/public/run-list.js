@@ -102,7 +102,7 @@ function SampleRunList({ el, store, time, notice, updateStart, isCurrent }) {
     persist(s);
   }
 
-  return { addRun, persist, restore, failRun, remember };
+  return { addRun, persist, restore, remember };
 }
 
 /** Statuses after which a run sends nothing more: the protocol's, and the page's own 'unavailable'. */

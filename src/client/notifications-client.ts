@@ -8,6 +8,7 @@ import type {
   UserNotification,
 } from '../protocol/messages';
 import { backoffDelay, type BackoffOptions } from './backoff';
+import { callEach } from './call-each';
 import { iterateRun } from './run-iterator';
 import { RunTracker } from './run-tracker';
 
@@ -282,13 +283,7 @@ export class NotificationsClient {
 
   /** Calls each handler; one that throws is reported, and the others still run. */
   private callEach<T>(handlers: Iterable<Handler<T>>, value: T): void {
-    for (const handler of handlers) {
-      try {
-        handler(value);
-      } catch (error) {
-        this.reportHandlerError(error);
-      }
-    }
+    callEach(handlers, value, (error) => this.reportHandlerError(error));
   }
 
   private reportHandlerError(error: unknown, runId?: string): void {
@@ -296,13 +291,8 @@ export class NotificationsClient {
   }
 
   private reportError(failure: NotificationsClientError): void {
-    for (const handler of this.errorHandlers) {
-      try {
-        handler(failure);
-      } catch {
-        // An error handler that throws has nowhere left to report to.
-      }
-    }
+    // An error handler that throws has nowhere left to report to.
+    callEach(this.errorHandlers, failure, () => undefined);
   }
 
   /** Settles a pending {@link start}: resolves it, or rejects it with `error`. */

@@ -1,5 +1,6 @@
 import type { RunSnapshot, StatusUpdate, SubscribeAck } from '../protocol/messages';
 import { backoffDelay } from './backoff';
+import { callEach } from './call-each';
 import { RunSequencer } from './run-sequencer';
 
 type Handler<T> = (value: T) => void;
@@ -30,7 +31,7 @@ export interface RunTrackerOptions {
 }
 
 /** Consecutive failed refetches (about two minutes of them) after which a run is given up. */
-export const MAX_FAILED_FETCHES = 5;
+const MAX_FAILED_FETCHES = 5;
 
 /**
  * The client's runs: per run a sequencer (each update once, in seq order) and its handlers. A hole
@@ -77,8 +78,9 @@ export class RunTracker {
   /** Removes a handler; returns true when the run has none left. */
   removeHandler(runId: string, handler: Handler<StatusUpdate>): boolean {
     const run = this.runs.get(runId);
-    run?.handlers.delete(handler);
-    return !run || run.handlers.size === 0;
+    if (!run) return false; // dropped meanwhile: nothing left to leave on the server
+    run.handlers.delete(handler);
+    return run.handlers.size === 0;
   }
 
   delete(runId: string): void {
@@ -100,12 +102,7 @@ export class RunTracker {
     const run = this.runs.get(update?.runId);
     if (!run) return;
     this.deliver(run, run.sequencer.accept(update));
-    if (run.sequencer.missing) this.armGapTimer(update.runId, run);
-    else {
-      clearTimeout(run.gapTimer);
-      run.gapTimer = undefined;
-      run.failedFetches = 0; // filled over the socket: the next gap starts afresh
-    }
+    this.check(update.runId, run);
   }
 
   /**
@@ -117,21 +114,22 @@ export class RunTracker {
     if (!run) return;
     run.sequencer.expect(ack.lastSeq);
     if (ack.gap) void this.refetch(runId);
-    else if (run.sequencer.missing) this.armGapTimer(runId, run);
-    else run.failedFetches = 0;
+    else this.check(runId, run);
+  }
+
+  /** Waits for what is missing, if anything; once nothing is, the next gap starts afresh. */
+  private check(runId: string, run: TrackedRun): void {
+    if (run.sequencer.missing) return this.armGapTimer(runId, run);
+    clearTimeout(run.gapTimer);
+    run.gapTimer = undefined;
+    run.failedFetches = 0;
   }
 
   private deliver(run: TrackedRun, updates: StatusUpdate[]): void {
     // The sequencer has already moved past these updates: a handler that throws must not keep
     // them from the other handlers, nor the rest of the batch from anyone.
     for (const update of updates) {
-      for (const handler of run.handlers) {
-        try {
-          handler(update);
-        } catch (error) {
-          this.options.onHandlerError(error, update);
-        }
-      }
+      callEach(run.handlers, update, (error) => this.options.onHandlerError(error, update));
       this.options.onUpdate(update);
     }
   }
@@ -159,12 +157,14 @@ export class RunTracker {
     const run = this.runs.get(runId);
     if (!run || run.refetching || !this.active) return;
     run.refetching = true;
+    // This fetch answers for a gap timer already armed.
+    clearTimeout(run.gapTimer);
+    run.gapTimer = undefined;
     try {
       const snapshot = await this.options.fetchRun(runId);
       if (this.runs.get(runId) === run) {
         this.deliver(run, run.sequencer.acceptSnapshot(snapshot.updates, snapshot.lastSeq));
       }
-      if (!run.sequencer.missing) run.failedFetches = 0;
     } catch (error) {
       // Still unreachable after minutes (the run expired, access was revoked): give it up.
       const gaveUp = ++run.failedFetches >= MAX_FAILED_FETCHES && this.runs.get(runId) === run;
@@ -174,6 +174,6 @@ export class RunTracker {
       run.refetching = false;
     }
     // Still missing something (the fetch failed, or more is due): try again later.
-    if (this.runs.get(runId) === run && run.sequencer.missing) this.armGapTimer(runId, run);
+    if (this.runs.get(runId) === run) this.check(runId, run);
   }
 }

@@ -1,0 +1,14 @@
+/** Calls each handler with `value`; one that throws goes to `onError`, and the others still run. */
+export function callEach<T>(
+  handlers: Iterable<(value: T) => void>,
+  value: T,
+  onError: (error: unknown) => void,
+): void {
+  for (const handler of handlers) {
+    try {
+      handler(value);
+    } catch (error) {
+      onError(error);
+    }
+  }
+}
