@@ -71,15 +71,8 @@ export class NotificationService {
     if (options.firstUpdate === undefined) return this.runs.createRun(runId, ownerId);
     const first = this.entry(options.firstUpdate);
     const run = await this.runs.createRun(runId, ownerId, first);
-    if (run.lastSeq === 1) {
-      this.emitUpdate({ runId, seq: 1, ...first });
-      return run;
-    }
-    // A store written before `firstUpdate` existed creates the run without it: append it then.
-    const stored = await this.runs.append(runId, first);
-    if (!stored) throw new NotificationsError('not_found', `Run ${runId} does not exist.`);
-    this.emitUpdate(stored);
-    return { ...run, status: stored.status, lastSeq: stored.seq };
+    this.emitUpdate({ runId, seq: 1, ...first });
+    return run;
   }
 
   /**

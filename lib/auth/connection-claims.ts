@@ -1,4 +1,5 @@
 import type { AuthenticatedUser } from './authenticated-user';
+import { OBJECT_ID_CLAIM } from './oid-user.resolver';
 
 /** The claims a connection keeps unless `connectionClaims` says otherwise. */
 export const DEFAULT_CONNECTION_CLAIMS: readonly string[] = ['oid', 'tid', 'scp', 'roles'];
@@ -9,7 +10,7 @@ const MAX_SHARED_VALUES = 10_000;
 /** Claims whose values differ from user to user: sharing them would only fill the table. */
 const PER_USER_CLAIMS = new Set([
   'oid',
-  'http://schemas.microsoft.com/identity/claims/objectidentifier',
+  OBJECT_ID_CLAIM,
   'sub',
   'name',
   'preferred_username',

@@ -28,12 +28,12 @@ export class MemoryRunStore extends RunStore {
     const record: RunRecord = {
       runId,
       ownerId,
-      status: firstUpdate?.status ?? 'queued',
-      lastSeq: firstUpdate ? 1 : 0,
+      status: 'queued',
+      lastSeq: 0,
       createdAt: new Date().toISOString(),
     };
-    const log = firstUpdate ? [{ runId, seq: 1, ...firstUpdate }] : [];
-    this.runs.set(runId, { record, log, expiresAt: this.expiry() });
+    this.runs.set(runId, { record, log: [], expiresAt: this.expiry() });
+    if (firstUpdate) await this.append(runId, firstUpdate);
     return { ...record };
   }
 

@@ -11,12 +11,11 @@ import { RunStore, type NewStatusUpdate, type RunLogSlice, type RunRecord } from
 const CREATE_RUN = `
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
 redis.call('DEL', KEYS[2])
-if ARGV[4] then
-  redis.call('HSET', KEYS[1], 'ownerId', ARGV[1], 'status', ARGV[4], 'lastSeq', 1, 'createdAt', ARGV[2])
+local first = ARGV[4]
+redis.call('HSET', KEYS[1], 'ownerId', ARGV[1], 'status', first or 'queued', 'lastSeq', first and 1 or 0, 'createdAt', ARGV[2])
+if first then
   redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[6], '1-0', 'u', ARGV[5])
   redis.call('PEXPIRE', KEYS[2], ARGV[3])
-else
-  redis.call('HSET', KEYS[1], 'ownerId', ARGV[1], 'status', 'queued', 'lastSeq', 0, 'createdAt', ARGV[2])
 end
 redis.call('PEXPIRE', KEYS[1], ARGV[3])
 return 1`;
