@@ -200,6 +200,11 @@ describe('NotificationsClient recovery (scripted server)', () => {
     await expect(client.subscribeToRun('r3', () => undefined)).rejects.toMatchObject({
       code: 'not_found',
     });
+    // Forgotten: a second call subscribes anew (a kept run would resolve without asking).
+    await expect(client.subscribeToRun('r3', () => undefined)).rejects.toMatchObject({
+      code: 'not_found',
+    });
+    expect(subscribes.get('r3')).toBe(2);
   });
 
   it('ends runUpdates() with the code when a re-subscription is refused after a reconnect', async () => {

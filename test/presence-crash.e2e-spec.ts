@@ -78,8 +78,9 @@ describe('presence after an instance crash', () => {
     try {
       // Redis comes back empty (a restart without persistence) and drops its clients.
       await admin.flushall();
-      await admin.client('KILL', 'TYPE', 'normal', 'SKIPME', 'yes');
+      // Read before the kill: once the connection is back, a heartbeat may already restore it.
       expect(await survivor.notifications.getUserConnectionCount(oid)).toBe(0);
+      await admin.client('KILL', 'TYPE', 'normal', 'SKIPME', 'yes');
       // Within a heartbeat interval of the reconnect, the instance registers what it holds again.
       await eventually(
         () => 'the live connection was not registered again',

@@ -29,23 +29,6 @@ describe('RedisRunStore on a real Redis', () => {
     async (settings) => new RedisRunStore(client(), { keyPrefix: 'test', ...settings }),
   );
 
-  it('creates a run with its first update: stream id 1-0, a TTL on both keys', async () => {
-    const redis = client();
-    const store = new RedisRunStore(redis, {
-      keyPrefix: 'first',
-      logMaxLength: 100,
-      ttlSeconds: 120,
-    });
-    await store.createRun('r-first', 'o', { status: 'queued', at: new Date().toISOString() });
-    const [hash, log] = [store.runKey('r-first'), store.logKey('r-first')];
-    for (const key of [hash, log]) {
-      const ttl = await redis.pttl(key);
-      expect(ttl).toBeGreaterThan(110_000);
-      expect(ttl).toBeLessThanOrEqual(120_000);
-    }
-    expect((await redis.xrange(log, '-', '+')).map(([id]) => id)).toEqual(['1-0']);
-  });
-
   it('drops a log left without its run before creating the run again', async () => {
     const redis = client();
     const store = new RedisRunStore(redis, {
@@ -71,34 +54,54 @@ describe('RedisRunStore on a real Redis', () => {
     }
   });
 
-  it("keeps a run's two keys in one cluster slot and sets a TTL on both", async () => {
-    const redis = client();
-    const store = new RedisRunStore(redis, {
-      keyPrefix: 'ttl',
-      logMaxLength: 100,
-      ttlSeconds: 120,
-    });
-    await store.createRun('r-ttl', 'o');
-    await store.append('r-ttl', { status: 'running', at: new Date().toISOString() });
-    expect(store.runKey('r-ttl')).toBe('ttl:run:{r-ttl}');
-    expect(store.logKey('r-ttl')).toBe('ttl:run:{r-ttl}:log');
-    for (const key of [store.runKey('r-ttl'), store.logKey('r-ttl')]) {
-      const ttl = await redis.pttl(key);
-      expect(ttl).toBeGreaterThan(100_000);
-      expect(ttl).toBeLessThanOrEqual(120_000);
-    }
-    expect(await redis.xlen(store.logKey('r-ttl'))).toBe(1);
-  });
+  // The first update appended after the run's creation, or given to createRun.
+  const firstUpdateWays = [
+    ['appended', false],
+    ['given to createRun', true],
+  ] as const;
 
-  it('stores the log as a stream whose ids are the seqs', async () => {
-    const redis = client();
-    const store = new RedisRunStore(redis, { keyPrefix: 'ids', logMaxLength: 100, ttlSeconds: 60 });
-    await store.createRun('r-ids', 'o');
-    await store.append('r-ids', { status: 'queued', at: new Date().toISOString() });
-    await store.append('r-ids', { status: 'running', at: new Date().toISOString() });
-    const entries = await redis.xrange(store.logKey('r-ids'), '-', '+');
-    expect(entries.map(([entryId]) => entryId)).toEqual(['1-0', '2-0']);
-  });
+  it.each(firstUpdateWays)(
+    "keeps a run's two keys in one cluster slot and sets a TTL on both (first update %s)",
+    async (_, given) => {
+      const redis = client();
+      const store = new RedisRunStore(redis, {
+        keyPrefix: 'ttl',
+        logMaxLength: 100,
+        ttlSeconds: 120,
+      });
+      const r = `r-ttl-${given}`;
+      const first = { status: 'running' as const, at: new Date().toISOString() };
+      await store.createRun(r, 'o', given ? first : undefined);
+      if (!given) await store.append(r, first);
+      expect(store.runKey(r)).toBe(`ttl:run:{${r}}`);
+      expect(store.logKey(r)).toBe(`ttl:run:{${r}}:log`);
+      for (const key of [store.runKey(r), store.logKey(r)]) {
+        const ttl = await redis.pttl(key);
+        expect(ttl).toBeGreaterThan(100_000);
+        expect(ttl).toBeLessThanOrEqual(120_000);
+      }
+      expect(await redis.xlen(store.logKey(r))).toBe(1);
+    },
+  );
+
+  it.each(firstUpdateWays)(
+    'stores the log as a stream whose ids are the seqs (first update %s)',
+    async (_, given) => {
+      const redis = client();
+      const store = new RedisRunStore(redis, {
+        keyPrefix: 'ids',
+        logMaxLength: 100,
+        ttlSeconds: 60,
+      });
+      const r = `r-ids-${given}`;
+      const first = { status: 'queued' as const, at: new Date().toISOString() };
+      await store.createRun(r, 'o', given ? first : undefined);
+      if (!given) await store.append(r, first);
+      await store.append(r, { status: 'running', at: new Date().toISOString() });
+      const entries = await redis.xrange(store.logKey(r), '-', '+');
+      expect(entries.map(([entryId]) => entryId)).toEqual(['1-0', '2-0']);
+    },
+  );
 });
 
 // NotificationService.publishRunUpdate resolves only once the update is stored (GUARANTEES.md), and

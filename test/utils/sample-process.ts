@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { freePort } from './ports';
+import { delay } from './wait';
 
 const DIST = join(__dirname, '..', '..', 'dist', 'sample');
 
@@ -40,7 +41,7 @@ export async function startSampleProcess(
     if (handle.child.exitCode !== null)
       throw new Error(`sample ${entry} exited early:\n${handle.output()}`);
     if (await ready()) return handle;
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await delay(50);
   }
   await handle.kill();
   throw new Error(`sample ${entry} did not become ready:\n${handle.output()}`);
