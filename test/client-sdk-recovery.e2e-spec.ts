@@ -132,7 +132,8 @@ describe('NotificationsClient recovery (scripted server)', () => {
   it('sends one subscription per run at a time, however many ask for it', async () => {
     let answer!: () => void;
     onSubscribe = (_socket, runId, nth, ack) => {
-      if (nth === 1) answer = () => ack({ ok: true, runId, lastSeq: 0, replayed: 0 });
+      if (runId === 'r7' && nth === 1)
+        answer = () => ack({ ok: true, runId, lastSeq: 0, replayed: 0 });
       else ack({ ok: true, runId, lastSeq: 0, replayed: 0 });
     };
     const { client } = makeClient();
@@ -144,10 +145,15 @@ describe('NotificationsClient recovery (scripted server)', () => {
     );
     // A reconnect re-subscribes every run; the one in progress is not sent twice.
     (client as unknown as { onConnect(): void }).onConnect();
-    await delay(100);
+    // A later subscription on the same connection arrives after anything sent before it.
+    const sentinel = client.subscribeToRun('sentinel', () => undefined);
+    await eventually(
+      () => 'the sentinel subscribe did not arrive',
+      () => subscribes.get('sentinel') === 1,
+    );
     expect(subscribes.get('r7')).toBe(1);
     answer();
-    await first;
+    await Promise.all([first, sentinel]);
   });
 
   it('an unsubscribe ends the subscription in progress: subscribing again sends a new one', async () => {

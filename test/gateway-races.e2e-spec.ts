@@ -11,8 +11,15 @@ import { NotificationsHub } from '../lib/gateway/notifications-hub';
 import type { StatusUpdate } from '../src/protocol/messages';
 import { LocalIdentityProvider, randomGuid } from './utils/identity-provider';
 import { startLibraryApp, type LibraryApp } from './utils/library-app';
-import { closeAll, connectClient, emitWithAck, open, record } from './utils/socket-client';
-import { delay, eventually } from './utils/wait';
+import {
+  closeAll,
+  connectClient,
+  emitWithAck,
+  open,
+  record,
+  waitUntil,
+} from './utils/socket-client';
+import { eventually } from './utils/wait';
 
 /** A pause in a store call: `reached` once a call waits at it; `open()` lets it, and later ones, on. */
 class Gate {
@@ -156,37 +163,50 @@ describe('gateway races', () => {
     await held.reached; // the access check has read the run
     await during(runId, oid, socket);
     held.open();
-    return { runId, ack: await ack, received };
+    return { runId, oid, socket, ack: await ack, received };
   }
 
   /** The connection is not in the run's room, and an update published now does not reach it. */
-  async function expectOutOfRun(runId: string, received: StatusUpdate[]) {
+  async function expectOutOfRun({
+    runId,
+    oid,
+    socket,
+    received,
+  }: {
+    runId: string;
+    oid: string;
+    socket: Socket;
+    received: StatusUpdate[];
+  }) {
     await eventually(
       () => 'still in the run room',
       () => (room(runId)?.size ?? 0) === 0,
     );
     await notifications.publishRunUpdate(runId, { status: 'running' });
-    await delay(100);
+    // Sent after the update, to the same connection: once it is here, the update would be too.
+    const sentinel = record(socket, 'notification');
+    notifications.sendToUser(oid, 'sentinel', {});
+    await waitUntil(socket, () => sentinel.length === 1);
     expect(received).toEqual([]);
   }
 
   it('keeps a user out of a run whose access is revoked while the subscribe is checked', async () => {
-    const { runId, ack, received } = await subscribeHeld(async (runId, oid) => {
+    const held = await subscribeHeld(async (runId, oid) => {
       await notifications.revokeRunAccess(runId, oid);
     });
-    expect(ack).toMatchObject({ ok: false, error: { code: 'not_found' } });
-    await expectOutOfRun(runId, received);
+    expect(held.ack).toMatchObject({ ok: false, error: { code: 'not_found' } });
+    await expectOutOfRun(held);
   });
 
   it('applies an unsubscribe sent while the subscribe is in progress after it', async () => {
     let unsubscribed!: Promise<unknown>;
-    const { runId, ack, received } = await subscribeHeld(async (runId, _oid, socket) => {
+    const held = await subscribeHeld(async (runId, _oid, socket) => {
       const arrived = serverReceived(socket, 'unsubscribeFromRun');
       unsubscribed = emitWithAck(socket, 'unsubscribeFromRun', { runId });
       await arrived;
     });
-    expect(ack).toMatchObject({ ok: true });
+    expect(held.ack).toMatchObject({ ok: true });
     expect(await unsubscribed).toEqual({ ok: true });
-    await expectOutOfRun(runId, received);
+    await expectOutOfRun(held);
   });
 });
