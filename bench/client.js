@@ -11,6 +11,7 @@ const { io } = require('socket.io-client');
 const { serve, now, sleep, sleepUntil } = require('./lib/ipc');
 const { createTokenMinter, userOid } = require('./lib/identity-provider');
 const { VARIANTS } = require('./lib/variants');
+const { loopDelay } = require('./lib/loop-monitor');
 
 let users = [];
 const tokens = new Map();
@@ -202,6 +203,9 @@ serve({
   cpu() {
     return { ...process.cpuUsage(), at: now() };
   },
+
+  /** Event-loop delay and GC pauses since the last call (bench/lib/loop-monitor.js). */
+  loopDelay,
 
   async disconnect() {
     closing = true;

@@ -16,6 +16,7 @@ const path = require('node:path');
 const { randomUUID } = require('node:crypto');
 const { serve, now, sleep, sleepUntil } = require('./lib/ipc');
 const report = require('./lib/report');
+const { loopDelay } = require('./lib/loop-monitor');
 const { userOid } = require('./lib/identity-provider');
 
 /** The variant's implementation: the same five operations for every variant. */
@@ -158,9 +159,6 @@ function spread(values) {
 let profiler;
 /** True while the allocation sampler runs rather than the CPU profiler. */
 let sampling = false;
-let loop;
-let gcObserver;
-let gcPauses = { total: 0, max: 0, major: 0 };
 const post = (method, params) =>
   new Promise((resolve, reject) =>
     profiler.post(method, params, (error, result) => (error ? reject(error) : resolve(result))),
@@ -225,41 +223,8 @@ serve({
     return require('node:v8').writeHeapSnapshot(file);
   },
 
-  /**
-   * Event-loop delay since the last call (ms): stalls show up as a large max. With it, the garbage
-   * collector's pauses over the same time, to tell a collection from the app's own work.
-   */
-  loopDelay() {
-    const { constants, monitorEventLoopDelay, PerformanceObserver } = require('node:perf_hooks');
-    loop ??= monitorEventLoopDelay({ resolution: 5 });
-    if (!gcObserver) {
-      gcObserver = new PerformanceObserver((list) => {
-        for (const entry of list.getEntries()) {
-          gcPauses.total += entry.duration;
-          gcPauses.max = Math.max(gcPauses.max, entry.duration);
-          // Major (mark-compact) pauses are the ones that reach the message latency tails.
-          const kind = entry.detail ? entry.detail.kind : entry.kind;
-          if (kind === constants.NODE_PERFORMANCE_GC_MAJOR) gcPauses.major += entry.duration;
-        }
-      });
-      gcObserver.observe({ entryTypes: ['gc'] });
-    }
-    loop.disable();
-    const ms = (ns) => Math.round(ns / 1e4) / 100;
-    const result = loop.count
-      ? {
-          p99: ms(loop.percentile(99)),
-          max: ms(loop.max),
-          gc_max: report.round(gcPauses.max),
-          gc_total: report.round(gcPauses.total),
-          gc_major: report.round(gcPauses.major),
-        }
-      : null;
-    gcPauses = { total: 0, max: 0, major: 0 };
-    loop.reset();
-    loop.enable();
-    return result;
-  },
+  /** Event-loop delay and GC pauses since the last call (bench/lib/loop-monitor.js). */
+  loopDelay,
 
   cpu() {
     return { ...process.cpuUsage(), elu: performance.eventLoopUtilization(), at: now() };

@@ -13,6 +13,32 @@ const { VARIANTS } = require('./variants');
 
 const RESULTS = path.join(__dirname, '..', 'results');
 
+/** The worst of the processes' event-loop delays and GC pauses since their last reading. */
+async function worstDelay(processes) {
+  const delays = (await all(processes, 'loopDelay')).filter(Boolean);
+  if (delays.length === 0) return null;
+  const worst = (key) => Math.max(...delays.map((d) => d[key]));
+  // Garbage collection in the worst process: its longest pause, and all pauses added up.
+  return {
+    p99: worst('p99'),
+    max: worst('max'),
+    gc_max: worst('gc_max'),
+    gc_total: worst('gc_total'),
+    gc_major: worst('gc_major'),
+  };
+}
+
+/** A phase's event-loop delays, instances and clients, for the progress log. */
+function stalls(row) {
+  const side = (name, d) =>
+    d
+      ? `${name} loop delay max ${d.max} ms (GC pause max ${d.gc_max} ms, major GC ${d.gc_major} ms)`
+      : '';
+  return [side('server', row.server_loop_delay_ms), side('clients', row.client_loop_delay_ms)]
+    .filter(Boolean)
+    .join(', ');
+}
+
 class Bench {
   constructor(config, redisServer, idp) {
     this.config = config;
@@ -109,18 +135,13 @@ class Bench {
     };
   }
 
-  /** Restarts the instances' event-loop delay histograms; the next call returns the worst. */
+  /**
+   * Restarts the event-loop delay histograms of the instances and of the load clients; the next
+   * call returns, for each side, the worst process's figures since.
+   */
   async loopDelay(servers) {
-    const delays = (await all(servers, 'loopDelay')).filter(Boolean);
-    if (delays.length === 0) return null;
-    return {
-      p99: Math.max(...delays.map((d) => d.p99)),
-      max: Math.max(...delays.map((d) => d.max)),
-      // Garbage collection in the worst instance: its longest pause, and all pauses added up.
-      gc_max: Math.max(...delays.map((d) => d.gc_max)),
-      gc_total: Math.max(...delays.map((d) => d.gc_total)),
-      gc_major: Math.max(...delays.map((d) => d.gc_major)),
-    };
+    const [server, client] = await Promise.all([worstDelay(servers), worstDelay(this.clients)]);
+    return { server, client };
   }
 
   cpuDelta(a, b) {
@@ -289,8 +310,7 @@ class Bench {
           `    send ${rate}/s: delivered ${row.delivered_ratio.toFixed(4)}, p50 ${row.p50_ms} ms, ` +
             `p99 ${row.p99_ms} ms, max ${row.max_ms} ms, achieved ${row.achieved_per_s}/s, ` +
             `CPU servers ${row.server_cpu_pct}% clients ${row.client_cpu_pct}% redis ${row.redis_cpu_pct}% other ${row.other_cpu_pct}%, ` +
-            `server loop delay max ${row.server_loop_delay_ms && row.server_loop_delay_ms.max} ms ` +
-            `(GC pause max ${row.server_loop_delay_ms && row.server_loop_delay_ms.gc_max} ms, major GC ${row.server_loop_delay_ms && row.server_loop_delay_ms.gc_major} ms)`,
+            stalls(row),
         );
         if (!best || row.achieved_per_s > best.achieved_per_s) best = row;
         await sleep(500);
@@ -313,8 +333,7 @@ class Bench {
           `p50 ${steady.p50_ms} ms, p99 ${steady.p99_ms} ms, max ${steady.max_ms} ms ` +
           `(first ${this.config.runsWarmupSeconds} s, warm-up: p99 ${steady.warmup_p99_ms} ms), ` +
           `reordered ${steady.reordered_on_wire}, CPU servers ${steady.server_cpu_pct}% redis ${steady.redis_cpu_pct}% other ${steady.other_cpu_pct}%, ` +
-          `server loop delay max ${steady.server_loop_delay_ms && steady.server_loop_delay_ms.max} ms ` +
-          `(GC pause max ${steady.server_loop_delay_ms && steady.server_loop_delay_ms.gc_max} ms, major GC ${steady.server_loop_delay_ms && steady.server_loop_delay_ms.gc_major} ms)`,
+          stalls(steady),
       );
       await sleep(500);
       const burst = await this.profiled(servers, 'runs-burst', () =>

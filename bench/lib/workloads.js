@@ -118,7 +118,7 @@ async function timedPhase(servers, { rate, count, method, params, warmup = 0 }) 
     answers,
     row,
     parts,
-    // The instances' event-loop delay over the phase (worst instance): stalls show as a large max.
+    // Event-loop delay over the phase, worst instance and worst client: stalls show as a large max.
     loop,
     cpu: {
       ...this.cpuDelta(cpu0, cpu1),
@@ -141,7 +141,8 @@ async function sendStep(servers, rate, connected) {
     offered_per_s: rate,
     ...row,
     sched_late_max_ms: report.round(Math.max(...answers.map((s) => s.maxLateMs)), 1),
-    server_loop_delay_ms: loop,
+    server_loop_delay_ms: loop.server,
+    client_loop_delay_ms: loop.client,
     ...cpu,
   };
 }
@@ -184,7 +185,8 @@ async function runsSteady(servers, connected) {
     replayed: sum(acks, 'replayed'),
     reordered_on_wire: sum(parts, 'reordered'),
     errors,
-    server_loop_delay_ms: loop,
+    server_loop_delay_ms: loop.server,
+    client_loop_delay_ms: loop.client,
     // How long publishRunUpdate took on the instances (worst of the two).
     server_publish_ms: worstSpread(answers, 'publishMs'),
     ...cpu,
@@ -247,7 +249,8 @@ async function runsBurst(variant, servers, connected) {
     errors,
     // Server side, worst instance: how long createRun and publishRunUpdate took, and how late
     // each task step started (a late step means the instance could not keep up).
-    server_loop_delay_ms: loop,
+    server_loop_delay_ms: loop.server,
+    client_loop_delay_ms: loop.client,
     server_create_ms: worstSpread(results, 'createMs'),
     server_publish_ms: worstSpread(results, 'publishMs'),
     server_step_late_ms: worstSpread(results, 'stepLateMs'),
