@@ -15,7 +15,9 @@
  *          --profile (V8 CPU profile of each instance per workload, in bench/results/profiles/;
  *          summarise with bench/profile-summary.js),
  *          --alloc-profile[=all] (instead: sampled allocations of promoted objects, or of all
- *          objects, .heapprofile files).
+ *          objects, .heapprofile files),
+ *          --heap-snapshot (a .heapsnapshot of each instance after the idle reading, with every
+ *          connection open: what a connection costs, by constructor).
  */
 const fs = require('node:fs');
 const path = require('node:path');
@@ -51,6 +53,7 @@ const OPTIONS = [
   'redis-options',
   'profile',
   'alloc-profile',
+  'heap-snapshot',
 ];
 
 function parseArgs(argv) {
@@ -109,6 +112,7 @@ function configure(args) {
     profile: Boolean(args.profile),
     // true: promoted objects only; 'all': every allocation.
     allocProfile: args['alloc-profile'] === 'all' ? 'all' : Boolean(args['alloc-profile']),
+    heapSnapshot: Boolean(args['heap-snapshot']),
   };
   if (args.rounds) config.rounds = positive(args.rounds, 'rounds');
   if (args.connections) config.connections = positive(args.connections, 'connections');

@@ -278,6 +278,22 @@ class Bench {
     }
   }
 
+  /** With --heap-snapshot: each instance's heap, every connection open, in bench/results/heap/. */
+  async heapSnapshots(servers) {
+    const dir = path.join(RESULTS, 'heap');
+    fs.mkdirSync(dir, { recursive: true });
+    const files = await Promise.all(
+      servers.map((srv, s) =>
+        srv.call(
+          'heapSnapshot',
+          { file: path.join(dir, `${this.current}-instance-${s}.heapsnapshot`) },
+          120_000,
+        ),
+      ),
+    );
+    log(`    heap snapshots: ${files.map((f) => path.relative(process.cwd(), f)).join(', ')}`);
+  }
+
   async iteration(variant, round) {
     this.current = `${variant}-r${round}`;
     await this.redis.flushall();
@@ -293,6 +309,7 @@ class Bench {
       );
       const connected = storm.connections;
       const idle = await this.idleMemory(servers, mem0, connected);
+      if (this.config.heapSnapshot) await this.heapSnapshots(servers);
       workloads['connect-storm'] = storm;
       workloads.idle = idle;
       log(
