@@ -110,22 +110,22 @@ export class NotificationService {
     runId: string,
   ): Promise<(RunSnapshot & { ownerId: string; createdAt: string }) | null> {
     if (!isValidRunId(runId)) return null;
-    const run = await this.runs.getRun(runId);
-    return run ? this.snapshot(run) : null;
+    return this.snapshot(runId);
   }
 
+  /** The run and its whole log, read in one step; null when there is no such run. */
   private async snapshot(
-    run: RunRecord,
-  ): Promise<RunSnapshot & { ownerId: string; createdAt: string }> {
-    const { runId } = run;
-    const log = await this.runs.readLog(runId, 0);
+    runId: string,
+  ): Promise<(RunSnapshot & { ownerId: string; createdAt: string }) | null> {
+    const { run, updates, lastSeq } = await this.runs.readLog(runId, 0);
+    if (!run) return null;
     return {
       runId,
       ownerId: run.ownerId,
       createdAt: run.createdAt,
       status: run.status,
-      lastSeq: Math.max(run.lastSeq, log.lastSeq),
-      updates: log.updates,
+      lastSeq,
+      updates,
     };
   }
 
@@ -138,9 +138,10 @@ export class NotificationService {
     runId: string,
   ): Promise<(RunSnapshot & { ownerId: string; createdAt: string }) | null> {
     if (!isValidRunId(runId)) return null;
+    // Checked before the log is read: a refused caller costs one small read, not the whole log.
     const run = await this.runs.getRun(runId);
     if (!run || !(await canAccessRun(this.accessPolicy, user, run))) return null;
-    return this.snapshot(run);
+    return this.snapshot(runId);
   }
 
   /** True when the user has at least one live connection on any instance. */

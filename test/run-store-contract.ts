@@ -45,6 +45,7 @@ export function describeRunStoreContract(
       });
       expect(await store.getRun(r)).toEqual(created);
       expect(await store.readLog(r, 0)).toEqual({
+        run: created,
         updates: [{ runId: r, seq: 1, ...first }],
         lastSeq: 1,
         gap: false,
@@ -72,6 +73,7 @@ export function describeRunStoreContract(
       expect(await store.getRun(r)).toBeNull();
       expect(await store.append(r, update('running'))).toBeNull();
       expect(await store.getRun(r)).toBeNull();
+      expect(await store.readLog(r, 0)).toEqual({ run: null, updates: [], lastSeq: 0, gap: false });
     });
 
     it('gives seq 1, 2, 3… and keeps status, message and data', async () => {
@@ -92,7 +94,7 @@ export function describeRunStoreContract(
       });
       expect(await store.getRun(r)).toMatchObject({ status: 'progress', lastSeq: 2 });
       const log = await store.readLog(r, 0);
-      expect(log).toEqual({ updates: [a, b], lastSeq: 2, gap: false });
+      expect(log).toEqual({ run: await store.getRun(r), updates: [a, b], lastSeq: 2, gap: false });
     });
 
     it('concurrent appends get distinct consecutive seqs', async () => {
@@ -113,7 +115,12 @@ export function describeRunStoreContract(
       await store.createRun(r, 'o');
       for (let i = 0; i < 5; i++) await store.append(r, update('progress'));
       expect((await store.readLog(r, 3)).updates.map((u) => u.seq)).toEqual([4, 5]);
-      expect(await store.readLog(r, 5)).toEqual({ updates: [], lastSeq: 5, gap: false });
+      expect(await store.readLog(r, 5)).toEqual({
+        run: await store.getRun(r),
+        updates: [],
+        lastSeq: 5,
+        gap: false,
+      });
     });
 
     it('reads a long log whole', async () => {
@@ -138,6 +145,8 @@ export function describeRunStoreContract(
       expect(await store.revoke(r, 'u1')).toBe(true);
       expect(await store.revoke(r, 'u2')).toBe(true);
       expect((await store.getRun(r))?.revoked?.sort()).toEqual(['u1', 'u2']);
+      // The log read carries the record with its revocations (the gateway's check after a join).
+      expect((await store.readLog(r, 0)).run?.revoked?.sort()).toEqual(['u1', 'u2']);
       expect(await store.revoke(runId(), 'u1')).toBe(false);
     });
 

@@ -248,11 +248,9 @@ export class TaskGateway
       // Revocation checked again once joined: one between the check above and the join made every
       // instance leave the room before this connection was in it. Revocation writes the store
       // before it asks the instances to leave, so one of the two catches it.
-      const [current, slice] = await Promise.all([
-        this.runs.getRun(runId),
-        this.runs.readLog(runId, afterSeq),
-      ]);
-      if (!current || isRevoked(current, state.user)) {
+      // (The log read returns the run's record, read in the same step.)
+      const slice = await this.runs.readLog(runId, afterSeq);
+      if (!slice.run || isRevoked(slice.run, state.user)) {
         await socket.leave(room);
         return errorAck('not_found', 'No such run.');
       }

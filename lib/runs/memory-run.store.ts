@@ -8,6 +8,11 @@ interface MemoryRun {
   expiresAt: number;
 }
 
+/** A copy the caller cannot change the store through. */
+function copyRecord(record: RunRecord): RunRecord {
+  return record.revoked ? { ...record, revoked: [...record.revoked] } : { ...record };
+}
+
 /** A {@link RunStore} in this process's memory: one instance only. Expired runs are swept lazily. */
 export class MemoryRunStore extends RunStore {
   private readonly runs = new Map<string, MemoryRun>();
@@ -39,7 +44,7 @@ export class MemoryRunStore extends RunStore {
 
   async getRun(runId: string): Promise<RunRecord | null> {
     const run = this.live(runId);
-    return run ? { ...run.record, revoked: run.record.revoked && [...run.record.revoked] } : null;
+    return run ? copyRecord(run.record) : null;
   }
 
   async append(runId: string, update: NewStatusUpdate): Promise<StatusUpdate | null> {
@@ -58,11 +63,12 @@ export class MemoryRunStore extends RunStore {
 
   async readLog(runId: string, afterSeq: number): Promise<RunLogSlice> {
     const run = this.live(runId);
-    if (!run) return { updates: [], lastSeq: 0, gap: afterSeq > 0 };
+    if (!run) return { run: null, updates: [], lastSeq: 0, gap: afterSeq > 0 };
     const { log, record } = run;
     const firstSeq = log.length > 0 ? log[0].seq : record.lastSeq + 1;
     const updates = log.filter((u) => u.seq > afterSeq);
     return {
+      run: copyRecord(record),
       updates,
       lastSeq: record.lastSeq,
       gap: afterSeq < record.lastSeq && firstSeq > afterSeq + 1,

@@ -56,6 +56,23 @@ interface ScriptedRedis extends Redis {
   notificationsRevoke(hash: string, userId: string): Promise<number>;
 }
 
+/** The run of a hash read with HGETALL; null when it has no owner (no such run, or expired). */
+function toRecord(runId: string, hash: Record<string, string>): RunRecord | null {
+  if (!hash.ownerId) return null;
+  const record: RunRecord = {
+    runId,
+    ownerId: hash.ownerId,
+    status: hash.status as RunStatus,
+    lastSeq: Number(hash.lastSeq),
+    createdAt: hash.createdAt,
+  };
+  const revoked = Object.keys(hash)
+    .filter((field) => field.startsWith('revoked:'))
+    .map((field) => field.slice('revoked:'.length));
+  if (revoked.length > 0) record.revoked = revoked;
+  return record;
+}
+
 /**
  * A {@link RunStore} in Redis, shared by every instance: a hash per run (owner, status, lastSeq) and a
  * stream for its log whose entry ids are `<seq>-0`, so that "updates after n" is one XRANGE.
@@ -111,20 +128,7 @@ export class RedisRunStore extends RunStore {
   }
 
   async getRun(runId: string): Promise<RunRecord | null> {
-    const hash = await this.redis.hgetall(this.runKey(runId));
-    if (!hash.ownerId) return null;
-    const record: RunRecord = {
-      runId,
-      ownerId: hash.ownerId,
-      status: hash.status as RunStatus,
-      lastSeq: Number(hash.lastSeq),
-      createdAt: hash.createdAt,
-    };
-    const revoked = Object.keys(hash)
-      .filter((field) => field.startsWith('revoked:'))
-      .map((field) => field.slice('revoked:'.length));
-    if (revoked.length > 0) record.revoked = revoked;
-    return record;
+    return toRecord(runId, await this.redis.hgetall(this.runKey(runId)));
   }
 
   async revoke(runId: string, userId: string): Promise<boolean> {
@@ -146,20 +150,21 @@ export class RedisRunStore extends RunStore {
   async readLog(runId: string, afterSeq: number): Promise<RunLogSlice> {
     const results = await this.redis
       .pipeline()
-      .hget(this.runKey(runId), 'lastSeq')
+      .hgetall(this.runKey(runId))
       .xrange(this.logKey(runId), `${afterSeq + 1}-0`, '+')
       .exec();
-    const [lastSeqResult, rangeResult] = results ?? [];
-    if (lastSeqResult?.[0]) throw lastSeqResult[0];
+    const [runResult, rangeResult] = results ?? [];
+    if (runResult?.[0]) throw runResult[0];
     if (rangeResult?.[0]) throw rangeResult[0];
-    const lastSeq = Number(lastSeqResult?.[1] ?? 0);
+    const run = toRecord(runId, (runResult?.[1] ?? {}) as Record<string, string>);
+    const lastSeq = run ? run.lastSeq : 0;
     const updates = ((rangeResult?.[1] ?? []) as StreamEntry[]).map(([id, fields]) => ({
       runId,
       seq: Number(id.slice(0, id.indexOf('-'))),
       ...(JSON.parse(fields[1]) as NewStatusUpdate),
     }));
     const firstSeq = updates.length > 0 ? updates[0].seq : lastSeq + 1;
-    return { updates, lastSeq, gap: afterSeq < lastSeq && firstSeq > afterSeq + 1 };
+    return { run, updates, lastSeq, gap: afterSeq < lastSeq && firstSeq > afterSeq + 1 };
   }
 
   async close(): Promise<void> {

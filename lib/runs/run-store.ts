@@ -18,6 +18,11 @@ export type NewStatusUpdate = Omit<StatusUpdate, 'seq' | 'runId'>;
 
 /** A slice of a run's log. */
 export interface RunLogSlice {
+  /**
+   * The run as it was when the log was read (its owner, revocations), read in the same step: null
+   * when there is no such run.
+   */
+  run: RunRecord | null;
   /** Updates with `seq > afterSeq`, in `seq` order. */
   updates: StatusUpdate[];
   /** The run's last seq when the log was read. */
@@ -46,8 +51,8 @@ export abstract class RunStore {
   /** Appends an update; resolves to it with its `seq`, or to null when the run does not exist. */
   abstract append(runId: string, update: NewStatusUpdate): Promise<StatusUpdate | null>;
   /**
-   * Every logged update with `seq > afterSeq`: a replay that stopped short would look complete to
-   * the subscriber, so there is no page size.
+   * Every logged update with `seq > afterSeq`, with the run's record: a replay that stopped short
+   * would look complete to the subscriber, so there is no page size.
    */
   abstract readLog(runId: string, afterSeq: number): Promise<RunLogSlice>;
   /** Refuses the user further access to the run; resolves false when the run does not exist. */
