@@ -231,6 +231,38 @@ describe('NotificationsClient recovery (scripted server)', () => {
     expect(errors).toEqual([expect.objectContaining({ code: 'not_found', runId: 'r4' })]);
   });
 
+  it('ends runUpdates() with fetch_failed when the refetches of a hole are given up', async () => {
+    // The log lost what the client asks for, and the run's HTTP route keeps failing.
+    onSubscribe = (_socket, runId, _nth, ack) =>
+      ack({ ok: true, runId, lastSeq: 3, replayed: 0, gap: true });
+    const errors: NotificationsClientError[] = [];
+    let fetches = 0;
+    const client = new NotificationsClient({
+      url,
+      accessTokenFactory: () => 'token',
+      transports: ['websocket'],
+      gapTimeoutMs: 10,
+      fetchRun: () => {
+        fetches++;
+        return Promise.reject(new Error('HTTP 503'));
+      },
+    });
+    clients.push(client);
+    client.onError((e) => errors.push(e));
+    await client.start();
+    const loop = (async () => {
+      for await (const u of client.runUpdates('r6')) void u;
+    })();
+    await expect(loop).rejects.toMatchObject({ code: 'fetch_failed', message: 'HTTP 503' });
+    expect(fetches).toBe(5);
+    // Each failure reported; the run left on the server too.
+    expect(errors.map((e) => [e.code, e.runId])).toEqual(Array(5).fill(['fetch_failed', 'r6']));
+    await eventually(
+      () => `unsubscribes: ${unsubscribes}`,
+      () => unsubscribes.includes('r6'),
+    );
+  });
+
   it('reports a refused token refresh and a failing token factory to onError', async () => {
     let fail = false;
     onRefresh = (ack) => ack(refusal('user_mismatch'));

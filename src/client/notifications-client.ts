@@ -93,6 +93,8 @@ export class NotificationsClient {
    * unsubscribe ends its turn: a later subscribe is a new one, sent after the unsubscribe.
    */
   private readonly subscribing = new Map<string, Promise<NotificationsClientError | undefined>>();
+  /** Per run, the `runUpdates()` loops to end if the run is lost. */
+  private readonly runLossHandlers = new Map<string, Set<Handler<NotificationsClientError>>>();
   private currentState: ConnectionState = 'disconnected';
   private attempt = 0;
   private reconnectTimer?: ReturnType<typeof setTimeout>;
@@ -112,9 +114,11 @@ export class NotificationsClient {
       },
       onUpdate: (update) => this.callEach(this.updateHandlers, update),
       onFetchError: (runId, error, gaveUp) => {
+        const failure = { code: 'fetch_failed', message: error.message, runId } as const;
+        if (!gaveUp) return this.reportError(failure);
         // A run the tracker gave up on leaves the server's room too.
-        if (gaveUp) this.leaveRun(runId);
-        this.reportError({ code: 'fetch_failed', message: error.message, runId });
+        this.leaveRun(runId);
+        this.runLost(runId, failure);
       },
       onHandlerError: (error, update) => this.reportHandlerError(error, update.runId),
     });
@@ -241,13 +245,25 @@ export class NotificationsClient {
   runUpdates(runId: string, options: { afterSeq?: number } = {}): AsyncGenerator<StatusUpdate> {
     return iterateRun(
       (handler) => this.subscribeToRun(runId, handler, options),
-      // A run dropped later (a re-subscription refused, e.g. not_found) ends the loop with its code.
+      // A run lost later (a re-subscription refused, e.g. not_found) ends the loop with its code.
       (fail) =>
-        this.onError((error) => {
-          if (error.runId === runId && !this.runs.has(runId))
-            fail(Object.assign(new Error(error.message), { code: error.code }));
-        }),
+        this.onRunLost(runId, (error) =>
+          fail(Object.assign(new Error(error.message), { code: error.code })),
+        ),
     );
+  }
+
+  /** Calls `handler` if `runId` is lost; returns a function that removes it. */
+  private onRunLost(runId: string, handler: Handler<NotificationsClientError>): () => void {
+    let handlers = this.runLossHandlers.get(runId);
+    if (!handlers) this.runLossHandlers.set(runId, (handlers = new Set()));
+    handlers.add(handler);
+    return () => {
+      handlers.delete(handler);
+      // Nothing kept per run once its last loop has ended.
+      if (handlers.size === 0 && this.runLossHandlers.get(runId) === handlers)
+        this.runLossHandlers.delete(runId);
+    };
   }
 
   /** Every run's updates (once each, in order per run). Returns a function that removes the handler. */
@@ -346,8 +362,19 @@ export class NotificationsClient {
     const error = await this.subscribeSettled(runId);
     if (error) {
       this.dropRun(runId, error);
-      this.reportError({ ...error, runId });
+      this.runLost(runId, { ...error, runId });
     }
+  }
+
+  /**
+   * A run followed until now was given up for good (a re-subscription refused, its refetches
+   * failed): its `runUpdates()` loops end with the error, and the error handlers hear of it.
+   */
+  private runLost(runId: string, error: NotificationsClientError): void {
+    const handlers = this.runLossHandlers.get(runId);
+    this.runLossHandlers.delete(runId);
+    if (handlers) callEach(handlers, error, (e) => this.reportHandlerError(e, runId));
+    this.reportError(error);
   }
 
   /** Forgets a run whose subscription failed for good. */
