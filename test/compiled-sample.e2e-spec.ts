@@ -15,13 +15,13 @@ describe('compiled sample (node dist/sample/main.js)', () => {
 
   it('refuses to start without an auth configuration, saying how to configure', async () => {
     const started = await spawnSampleProcess({});
-    expect(await started.exited).toBe(1);
+    expect(await started.exitCodeWithin(10_000)).toBe(1);
     expect(started.output()).toMatch(/Set AZURE_TENANT_ID and AZURE_CLIENT_ID .* or AUTH_MODE=dev/);
   });
 
   it('runs no worker without REDIS_URL, saying why', async () => {
     const started = await spawnSampleProcess({ AUTH_MODE: 'dev' }, { entry: 'worker' });
-    expect(await started.exited).toBe(1);
+    expect(await started.exitCodeWithin(10_000)).toBe(1);
     expect(started.output()).toMatch(/TASK_RUNNER=worker needs REDIS_URL/);
   });
 

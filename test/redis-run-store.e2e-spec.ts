@@ -1,10 +1,10 @@
 import { Redis } from 'ioredis';
 import { RedisRunStore } from '../lib/runs/redis-run.store';
+import { RedisConnections } from '../lib/scale-out/redis-connections';
 import { describeRunStoreContract } from './run-store-contract';
 import { LocalIdentityProvider } from './utils/identity-provider';
 import { startLibraryApp } from './utils/library-app';
 import { startRedisServer, type RedisServerHandle } from './utils/redis-server';
-import { delay } from './utils/wait';
 
 describe('RedisRunStore on a real Redis', () => {
   let server: RedisServerHandle;
@@ -126,7 +126,11 @@ describe('publishRunUpdate and sends when Redis is unreachable', () => {
       // A send meanwhile is lost, and its failed publish must not end the process (an unhandled
       // rejection would take this jest worker down with it).
       lib.notifications.sendToUser('owner', 'lost', {});
-      await delay(1500);
+      // A command queued after the publish on the same connection fails after it: once this one
+      // has, so has the publish, and a tick later its rejection would have been reported.
+      const publisher = lib.app.get(RedisConnections).get('publisher')!;
+      await expect(publisher.ping()).rejects.toThrow();
+      await new Promise(setImmediate);
     } finally {
       await lib.close();
       await idp.stop();

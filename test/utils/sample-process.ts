@@ -19,6 +19,11 @@ export interface SampleProcess {
   stop(): Promise<number | null>;
   /** SIGKILL and wait. */
   kill(): Promise<void>;
+  /**
+   * The exit code of a process expected to end by itself; one still running after `ms` is killed,
+   * and the call rejects with its output (a refusal that did not happen, not a jest timeout).
+   */
+  exitCodeWithin(ms: number): Promise<number | null>;
 }
 
 interface SampleProcessOptions {
@@ -87,6 +92,18 @@ export async function spawnSampleProcess(
     async kill() {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
       await exited;
+    },
+    async exitCodeWithin(ms) {
+      let timer: NodeJS.Timeout | undefined;
+      const running = Symbol('running');
+      const outcome = await Promise.race([
+        exited,
+        new Promise<typeof running>((resolve) => (timer = setTimeout(() => resolve(running), ms))),
+      ]);
+      clearTimeout(timer);
+      if (outcome !== running) return outcome;
+      await handle.kill();
+      throw new Error(`sample ${entry} still ran after ${ms} ms:\n${output}`);
     },
   };
   return handle;
