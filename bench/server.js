@@ -17,6 +17,7 @@ const { randomUUID } = require('node:crypto');
 const { serve, now, sleep, sleepUntil } = require('./lib/ipc');
 const report = require('./lib/report');
 const { loopDelay } = require('./lib/loop-monitor');
+const { VARIANTS } = require('./lib/variants');
 const { userOid } = require('./lib/identity-provider');
 
 /** The variant's implementation: the same five operations for every variant. */
@@ -63,9 +64,10 @@ async function startBaseline({ redisUrl }) {
         .to(`user:${userId}`)
         .emit('notification', { id: randomUUID(), type, payload, at: new Date().toISOString() });
     },
-    async createRun() {
+    async createRun(ownerId, firstUpdate) {
       const runId = randomUUID();
       seqs.set(runId, 0);
+      if (firstUpdate) await this.publishRunUpdate(runId, firstUpdate);
       return runId;
     },
     async publishRunUpdate(runId, update) {
@@ -119,7 +121,9 @@ async function startLibrary({ redisUrl, mode, auth, redisOptions }) {
     // The gateway's namespace is internal; read it for the socket count only.
     sockets: () => (gateway && gateway.namespace ? gateway.namespace.sockets.size : null),
     sendToUser: (userId, type, payload) => notifications.sendToUser(userId, type, payload),
-    createRun: async (ownerId) => (await notifications.createRun(ownerId)).runId,
+    // As the sample starts its tasks: the run and its first update in one store step.
+    createRun: async (ownerId, firstUpdate) =>
+      (await notifications.createRun(ownerId, { firstUpdate })).runId,
     publishRunUpdate: (runId, update) => notifications.publishRunUpdate(runId, update),
     close: () => nest.close(),
   };
@@ -166,13 +170,10 @@ const post = (method, params) =>
 
 serve({
   async start(config) {
-    app =
-      config.variant === 'baseline'
-        ? await startBaseline(config)
-        : await startLibrary({
-            ...config,
-            mode: config.variant === 'library-sharded' ? 'sharded' : 'classic',
-          });
+    const variant = VARIANTS[config.variant];
+    app = variant.library
+      ? await startLibrary({ ...config, mode: variant.redisMode })
+      : await startBaseline(config);
     return { port: app.port, pid: process.pid };
   },
 
@@ -249,9 +250,7 @@ serve({
   async createRuns({ owners, queued }) {
     return Promise.all(
       owners.map(async (u) => {
-        const runId = await app.createRun(userOid(u));
-        if (queued) await app.publishRunUpdate(runId, { status: 'queued' });
-        return runId;
+        return app.createRun(userOid(u), queued ? { status: 'queued' } : undefined);
       }),
     );
   },
@@ -291,9 +290,10 @@ serve({
   },
 
   /**
-   * A burst of users starting tasks: per owner, at its start time, the task creates a run, tells
-   * its owner (as an HTTP response would), then publishes queued, running, progress…, completed,
-   * one step every stepMs. The owner subscribes when told, racing the first updates.
+   * A burst of users starting tasks: per owner, at its start time, the task creates a run with
+   * its first update (queued), tells its owner (as an HTTP response would), then publishes
+   * running, progress…, completed, one step every stepMs. The owner subscribes when told, racing
+   * the first updates.
    */
   async burst({ phase, startAt, owners, spreadMs, stepMs, steps, slotBase }) {
     let errors = 0;
@@ -309,19 +309,20 @@ serve({
         await sleepUntil(t0);
         try {
           const oid = userOid(u);
+          const step = (s, at) => ({
+            status: statusOf(s),
+            data: { ph: phase, i: (slotBase + j) * steps + s, t: at },
+          });
           let started = now();
-          const runId = await app.createRun(oid);
+          const runId = await app.createRun(oid, step(0, t0));
           createMs.push(now() - started);
           app.sendToUser(oid, 'task.started', { ph: phase, runId });
-          for (let s = 0; s < steps; s++) {
+          for (let s = 1; s < steps; s++) {
             const at = t0 + s * stepMs;
             await sleepUntil(at);
             started = now();
             lateMs.push(started - at);
-            await app.publishRunUpdate(runId, {
-              status: statusOf(s),
-              data: { ph: phase, i: (slotBase + j) * steps + s, t: at },
-            });
+            await app.publishRunUpdate(runId, step(s, at));
             publishMs.push(now() - started);
           }
         } catch (error) {
