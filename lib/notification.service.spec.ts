@@ -48,3 +48,58 @@ describe('NotificationService.createRun with a first update', () => {
     await runs.close();
   });
 });
+
+describe('NotificationService.getRunForUser', () => {
+  const settings = { logMaxLength: 100, ttlSeconds: 60 };
+  const owner = { userId: 'owner', claims: {}, expiresAt: Date.now() + 3600e3 };
+
+  /** A memory store that runs `between` after the access check's read, before the log read. */
+  class StoreWithGap extends MemoryRunStore {
+    between?: () => Promise<void>;
+
+    override async getRun(runId: string) {
+      const run = await super.getRun(runId);
+      const between = this.between;
+      this.between = undefined;
+      await between?.();
+      return run;
+    }
+  }
+
+  it("returns the owner's run with its log", async () => {
+    const runs = new StoreWithGap(settings);
+    const { service } = serviceOver(runs);
+    await service.createRun('owner', { runId: 'r1', firstUpdate: { status: 'queued' } });
+    expect(await service.getRunForUser(owner, 'r1')).toMatchObject({
+      runId: 'r1',
+      ownerId: 'owner',
+      lastSeq: 1,
+      updates: [{ seq: 1, status: 'queued' }],
+    });
+    expect(await service.getRunForUser({ ...owner, userId: 'other' }, 'r1')).toBeNull();
+    await runs.close();
+  });
+
+  it('returns nothing for a run revoked between the access check and the log read', async () => {
+    const runs = new StoreWithGap(settings);
+    const { service } = serviceOver(runs);
+    await service.createRun('owner', { runId: 'r2' });
+    runs.between = async () => void (await runs.revoke('r2', 'owner'));
+    expect(await service.getRunForUser(owner, 'r2')).toBeNull();
+    await runs.close();
+  });
+
+  it('returns nothing for a run created anew under the same id between the two reads', async () => {
+    const runs = new StoreWithGap(settings);
+    const { service } = serviceOver(runs);
+    await service.createRun('owner', { runId: 'r3' });
+    runs.between = async () => {
+      // The checked run expired (dropped here) and another was created with the same id.
+      (runs as unknown as { runs: Map<string, unknown> }).runs.delete('r3');
+      await new Promise((resolve) => setTimeout(resolve, 2)); // a later createdAt
+      await runs.createRun('r3', 'owner');
+    };
+    expect(await service.getRunForUser(owner, 'r3')).toBeNull();
+    await runs.close();
+  });
+});

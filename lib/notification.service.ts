@@ -12,8 +12,8 @@ import { isValidRunId } from '../src/protocol/run-id';
 import { NotificationsError } from './errors/notifications.error';
 import { NotificationsHub } from './gateway/notifications-hub';
 import { runRoom, userRoom } from './notifications.constants';
-import { RunStore, type NewStatusUpdate, type RunRecord } from './runs/run-store';
-import { RunAccessPolicy, canAccessRun } from './runs/run-access.policy';
+import { RunStore, type NewStatusUpdate, type RunLogSlice, type RunRecord } from './runs/run-store';
+import { RunAccessPolicy, canAccessRun, isRevoked } from './runs/run-access.policy';
 import { PresenceService } from './presence/presence.service';
 import { UserControl } from './gateway/user-control';
 import type { AuthenticatedUser } from './auth/authenticated-user';
@@ -110,23 +110,8 @@ export class NotificationService {
     runId: string,
   ): Promise<(RunSnapshot & { ownerId: string; createdAt: string }) | null> {
     if (!isValidRunId(runId)) return null;
-    return this.snapshot(runId);
-  }
-
-  /** The run and its whole log, read in one step; null when there is no such run. */
-  private async snapshot(
-    runId: string,
-  ): Promise<(RunSnapshot & { ownerId: string; createdAt: string }) | null> {
-    const { run, updates, lastSeq } = await this.runs.readLog(runId, 0);
-    if (!run) return null;
-    return {
-      runId,
-      ownerId: run.ownerId,
-      createdAt: run.createdAt,
-      status: run.status,
-      lastSeq,
-      updates,
-    };
+    const slice = await this.runs.readLog(runId, 0);
+    return slice.run ? snapshotOf(slice.run, slice) : null;
   }
 
   /**
@@ -141,7 +126,12 @@ export class NotificationService {
     // Checked before the log is read: a refused caller costs one small read, not the whole log.
     const run = await this.runs.getRun(runId);
     if (!run || !(await canAccessRun(this.accessPolicy, user, run))) return null;
-    return this.snapshot(runId);
+    const slice = await this.runs.readLog(runId, 0);
+    // What is returned is what was checked: not a run revoked, or expired and created anew under
+    // the same id, between the two reads.
+    const current = slice.run;
+    if (!current || current.createdAt !== run.createdAt || isRevoked(current, user)) return null;
+    return snapshotOf(current, slice);
   }
 
   /** True when the user has at least one live connection on any instance. */
@@ -209,4 +199,21 @@ export class NotificationService {
     }
     return { id: randomUUID(), type, payload, at: new Date().toISOString() };
   }
+}
+
+/** A run and its log as the app sees it. */
+function snapshotOf(
+  run: RunRecord,
+  log: RunLogSlice,
+): RunSnapshot & { ownerId: string; createdAt: string } {
+  return {
+    runId: run.runId,
+    ownerId: run.ownerId,
+    createdAt: run.createdAt,
+    status: run.status,
+    // The hash and the log are read in one round trip, not atomically: an update appended in
+    // between is in the log but not yet in the hash's lastSeq.
+    lastSeq: Math.max(log.lastSeq, log.updates.at(-1)?.seq ?? 0),
+    updates: log.updates,
+  };
 }

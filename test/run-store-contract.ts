@@ -74,6 +74,19 @@ export function describeRunStoreContract(
       expect(await store.append(r, update('running'))).toBeNull();
       expect(await store.getRun(r)).toBeNull();
       expect(await store.readLog(r, 0)).toEqual({ run: null, updates: [], lastSeq: 0, gap: false });
+      expect(await store.readLog(r, 3)).toEqual({ run: null, updates: [], lastSeq: 0, gap: false });
+    });
+
+    it('logs an update as it was when appended, and hands out copies of it', async () => {
+      const r = runId();
+      await store.createRun(r, 'o');
+      const data = { done: 1 };
+      await store.append(r, { status: 'progress', at: new Date().toISOString(), data });
+      data.done = 2; // the app reuses its object
+      const [read] = (await store.readLog(r, 0)).updates;
+      expect(read.data).toEqual({ done: 1 });
+      (read.data as { done: number }).done = 3; // a reader changes what it got
+      expect((await store.readLog(r, 0)).updates[0].data).toEqual({ done: 1 });
     });
 
     it('gives seq 1, 2, 3… and keeps status, message and data', async () => {
@@ -94,7 +107,12 @@ export function describeRunStoreContract(
       });
       expect(await store.getRun(r)).toMatchObject({ status: 'progress', lastSeq: 2 });
       const log = await store.readLog(r, 0);
-      expect(log).toEqual({ run: await store.getRun(r), updates: [a, b], lastSeq: 2, gap: false });
+      expect(log).toEqual({
+        run: expect.objectContaining({ runId: r, ownerId: 'o', status: 'progress', lastSeq: 2 }),
+        updates: [a, b],
+        lastSeq: 2,
+        gap: false,
+      });
     });
 
     it('concurrent appends get distinct consecutive seqs', async () => {
@@ -116,7 +134,7 @@ export function describeRunStoreContract(
       for (let i = 0; i < 5; i++) await store.append(r, update('progress'));
       expect((await store.readLog(r, 3)).updates.map((u) => u.seq)).toEqual([4, 5]);
       expect(await store.readLog(r, 5)).toEqual({
-        run: await store.getRun(r),
+        run: expect.objectContaining({ runId: r, ownerId: 'o', lastSeq: 5 }),
         updates: [],
         lastSeq: 5,
         gap: false,
@@ -146,7 +164,14 @@ export function describeRunStoreContract(
       expect(await store.revoke(r, 'u2')).toBe(true);
       expect((await store.getRun(r))?.revoked?.sort()).toEqual(['u1', 'u2']);
       // The log read carries the record with its revocations (the gateway's check after a join).
-      expect((await store.readLog(r, 0)).run?.revoked?.sort()).toEqual(['u1', 'u2']);
+      const slice = await store.readLog(r, 0);
+      expect(slice.run?.revoked?.sort()).toEqual(['u1', 'u2']);
+      // A copy: changing it changes nothing in the store.
+      slice.run!.revoked!.length = 0;
+      slice.run!.ownerId = 'someone-else';
+      expect(await store.readLog(r, 0)).toMatchObject({
+        run: { ownerId: 'o', revoked: expect.arrayContaining(['u1', 'u2']) },
+      });
       expect(await store.revoke(runId(), 'u1')).toBe(false);
     });
 

@@ -247,8 +247,9 @@ async function runsBurst(variant, servers, connected) {
     replayed: sum(acks, 'replayed'),
     subscribed: sum(acks, 'ok'),
     errors,
-    // Server side, worst instance: how long createRun and publishRunUpdate took, and how late
-    // each task step started (a late step means the instance could not keep up).
+    // Server side, worst instance: how long createRun (with the first update) and each later
+    // publishRunUpdate took, and how late each later step started (a late step means the
+    // instance could not keep up).
     server_loop_delay_ms: loop.server,
     client_loop_delay_ms: loop.client,
     server_create_ms: worstSpread(results, 'createMs'),

@@ -58,6 +58,7 @@ export class RunResync implements OnModuleDestroy {
     for (const room of rooms) {
       const runId = room.slice(RUN_ROOM_PREFIX.length);
       try {
+        // The run's lastSeq first, to read only its recent updates (a log can be long).
         const run = await this.runs.getRun(runId);
         if (!run) continue;
         const slice = await this.runs.readLog(runId, Math.max(0, run.lastSeq - MAX_RECENT));

@@ -54,7 +54,8 @@ export class MemoryRunStore extends RunStore {
     const stored: StatusUpdate = { runId, seq, ...update };
     run.record.lastSeq = seq;
     run.record.status = update.status;
-    run.log.push(stored);
+    // Logged as the Redis store logs it, serialized: the app may change its data object later.
+    run.log.push(JSON.parse(JSON.stringify(stored)) as StatusUpdate);
     if (run.log.length > this.options.logMaxLength)
       run.log.splice(0, run.log.length - this.options.logMaxLength);
     run.expiresAt = this.expiry();
@@ -63,10 +64,11 @@ export class MemoryRunStore extends RunStore {
 
   async readLog(runId: string, afterSeq: number): Promise<RunLogSlice> {
     const run = this.live(runId);
-    if (!run) return { run: null, updates: [], lastSeq: 0, gap: afterSeq > 0 };
+    if (!run) return { run: null, updates: [], lastSeq: 0, gap: false };
     const { log, record } = run;
     const firstSeq = log.length > 0 ? log[0].seq : record.lastSeq + 1;
-    const updates = log.filter((u) => u.seq > afterSeq);
+    // Copies, as the Redis store parses fresh ones: a reader cannot change the log.
+    const updates = log.filter((u) => u.seq > afterSeq).map((u) => structuredClone(u));
     return {
       run: copyRecord(record),
       updates,

@@ -19,15 +19,16 @@ export type NewStatusUpdate = Omit<StatusUpdate, 'seq' | 'runId'>;
 /** A slice of a run's log. */
 export interface RunLogSlice {
   /**
-   * The run as it was when the log was read (its owner, revocations), read in the same step: null
-   * when there is no such run.
+   * The run as it was when the log was read (its owner, revocations), read in the same round trip
+   * (not atomically: an update appended in between may be in `updates` past `lastSeq`); null when
+   * there is no such run. Custom stores must fill it: the gateway refuses a subscribe without it.
    */
   run: RunRecord | null;
   /** Updates with `seq > afterSeq`, in `seq` order. */
   updates: StatusUpdate[];
   /** The run's last seq when the log was read. */
   lastSeq: number;
-  /** True when the log no longer holds `afterSeq + 1` (trimmed or expired). */
+  /** True when the log no longer holds `afterSeq + 1` (trimmed or expired); false without a run. */
   gap: boolean;
 }
 

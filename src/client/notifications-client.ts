@@ -240,12 +240,15 @@ export class NotificationsClient {
 
   /**
    * A run's updates as an async iterator, in seq order, ending after a terminal status
-   * (`completed`, `failed`, `cancelled`). Breaking out of the loop unsubscribes.
+   * (`completed`, `failed`, `cancelled`). Breaking out of the loop unsubscribes. The loop throws an
+   * error with the server's or the client's `code` when the subscription is refused (`not_found`)
+   * or the run is lost later: a re-subscription refused after a reconnect, or the refetches of a
+   * missing update given up (`fetch_failed`).
    */
   runUpdates(runId: string, options: { afterSeq?: number } = {}): AsyncGenerator<StatusUpdate> {
     return iterateRun(
       (handler) => this.subscribeToRun(runId, handler, options),
-      // A run lost later (a re-subscription refused, e.g. not_found) ends the loop with its code.
+      // A run lost later (a re-subscription refused, refetches given up) ends the loop with its code.
       (fail) =>
         this.onRunLost(runId, (error) =>
           fail(Object.assign(new Error(error.message), { code: error.code })),

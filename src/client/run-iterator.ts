@@ -3,7 +3,7 @@ import { TERMINAL_RUN_STATUSES, type StatusUpdate } from '../protocol/messages';
 /**
  * Turns a handler subscription into an async iterator that ends after a terminal status
  * (`completed`, `failed`, `cancelled`); leaving the loop early unsubscribes too. `watchDrop`
- * registers a callback for a run dropped later (a re-subscription refused): the loop then throws
+ * registers a callback for a run lost later (a re-subscription refused, refetches given up): the loop then throws
  * that error instead of waiting forever. It returns a function that unregisters the callback.
  */
 export async function* iterateRun(
