@@ -12,3 +12,8 @@ export function callEach<T>(
     }
   }
 }
+
+/** An error's message, whatever was thrown. */
+export function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

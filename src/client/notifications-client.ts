@@ -1,70 +1,19 @@
 import { io, type Socket } from 'socket.io-client';
 import { ClientEvents, NOTIFICATIONS_NAMESPACE, ServerEvents } from '../protocol/events';
+import type { ErrorAck, StatusUpdate, UserNotification } from '../protocol/messages';
+import { backoffDelay } from './backoff';
+import { callEach, messageOf } from './call-each';
 import type {
-  ErrorAck,
-  RunSnapshot,
-  StatusUpdate,
-  SubscribeAck,
-  UserNotification,
-} from '../protocol/messages';
-import { backoffDelay, type BackoffOptions } from './backoff';
-import { callEach } from './call-each';
+  ConnectionState,
+  Handler,
+  NotificationsClientError,
+  NotificationsClientOptions,
+} from './client-options';
+import { fetchRunOverHttp } from './fetch-run';
 import { iterateRun } from './run-iterator';
+import { RunLosses } from './run-losses';
+import { RunSubscriptions, isTransientSubscribeError } from './run-subscriptions';
 import { RunTracker } from './run-tracker';
-
-/** Where the client stands. */
-export type ConnectionState = 'disconnected' | 'connecting' | 'connected' | 'reconnecting';
-
-/** Options of {@link NotificationsClient}. */
-export interface NotificationsClientOptions {
-  /** Origin of the app, e.g. `https://api.example.com`. */
-  url: string;
-  /** Returns a current access token; called on every (re)connect and before the token expires. */
-  accessTokenFactory: () => string | Promise<string>;
-  /** @default '/notifications' */
-  namespace?: string;
-  /** @default '/socket.io' */
-  path?: string;
-  /** @default ['websocket', 'polling'] */
-  transports?: Array<'websocket' | 'polling'>;
-  /**
-   * Send cookies with cross-origin long-polling requests, such as the session affinity cookie of a
-   * load balancer (Azure App Service's ARR affinity). The server's `cors` option must then name the
-   * page's origin and set `credentials: true`. @default false
-   */
-  withCredentials?: boolean;
-  /** Reconnection delays; reconnection itself is always on until {@link NotificationsClient.stop}. */
-  reconnect?: BackoffOptions;
-  /**
-   * Refetches a run's state when the server reports a gap (its log no longer holds what was
-   * missed). @default GET `${url}/api/runs/${runId}` with the bearer token
-   */
-  fetchRun?: (runId: string, token: string) => Promise<RunSnapshot>;
-  /** How long an out-of-order update is held before the run is refetched. @default 5000 */
-  gapTimeoutMs?: number;
-  /** Time-out of a subscribe or refresh acknowledgement. @default 10000 */
-  ackTimeoutMs?: number;
-}
-
-/** An error the client could not recover from by itself, or a failed re-subscription. */
-export interface NotificationsClientError {
-  /**
-   * A protocol code (`token_invalid`, `not_found`, …), or one of the client's own:
-   * `fetch_failed` (a run's refetch over HTTP; retried later), `token_unavailable` (the token
-   * factory threw; the reconnect is retried), `handler_error` (one of the app's handlers threw;
-   * the other handlers and later updates are not affected).
-   */
-  code: string;
-  message: string;
-  runId?: string;
-}
-
-type Handler<T> = (value: T) => void;
-
-// Subscribe answers that a later attempt can overcome; any other refusal is final for the run.
-const TRANSIENT_SUBSCRIBE_ERRORS = new Set(['timeout', 'rate_limited', 'internal']);
-// Attempts of one subscription while connected before a transient answer counts as final.
-const MAX_SUBSCRIBE_ATTEMPTS = 6;
 
 // Handshake refusals that a retry with a fresh token can fix, or that are server-side conditions.
 const RETRYABLE = new Set([
@@ -88,13 +37,8 @@ export class NotificationsClient {
   private readonly notificationHandlers = new Set<Handler<UserNotification>>();
   private readonly stateHandlers = new Set<Handler<ConnectionState>>();
   private readonly errorHandlers = new Set<Handler<NotificationsClientError>>();
-  /**
-   * The subscription in progress per run: one at a time, whoever asks (a call, a reconnect). An
-   * unsubscribe ends its turn: a later subscribe is a new one, sent after the unsubscribe.
-   */
-  private readonly subscribing = new Map<string, Promise<NotificationsClientError | undefined>>();
-  /** Per run, the `runUpdates()` loops to end if the run is lost. */
-  private readonly runLossHandlers = new Map<string, Set<Handler<NotificationsClientError>>>();
+  private readonly subscriptions: RunSubscriptions;
+  private readonly losses = new RunLosses();
   private currentState: ConnectionState = 'disconnected';
   private attempt = 0;
   private reconnectTimer?: ReturnType<typeof setTimeout>;
@@ -110,7 +54,7 @@ export class NotificationsClient {
       gapTimeoutMs: options.gapTimeoutMs ?? 5000,
       fetchRun: async (runId) => {
         const token = await options.accessTokenFactory();
-        return (options.fetchRun ?? this.defaultFetchRun)(runId, token);
+        return (options.fetchRun ?? fetchRunOverHttp(options.url))(runId, token);
       },
       onUpdate: (update) => this.callEach(this.updateHandlers, update),
       onFetchError: (runId, error, gaveUp) => {
@@ -156,6 +100,13 @@ export class NotificationsClient {
       this.callEach(this.notificationHandlers, n),
     );
     this.socket.on(ServerEvents.AuthExpiring, () => void this.refreshToken());
+    this.subscriptions = new RunSubscriptions({
+      socket: this.socket,
+      runs: this.runs,
+      ackTimeoutMs: options.ackTimeoutMs ?? 10_000,
+      reconnect: options.reconnect,
+      active: () => !this.stopped,
+    });
   }
 
   /** The connection state. */
@@ -213,9 +164,9 @@ export class NotificationsClient {
     // A second handler of a run whose subscription is in progress shares its outcome.
     const pending = isNew
       ? this.socket.connected
-        ? this.subscribeSettled(runId)
+        ? this.subscriptions.settled(runId)
         : undefined
-      : this.subscribing.get(runId);
+      : this.subscriptions.pending(runId);
     const error = await pending;
     if (error) {
       if (isNew) this.dropRun(runId, error);
@@ -229,7 +180,7 @@ export class NotificationsClient {
   /** Stops receiving a run's updates. */
   async unsubscribeFromRun(runId: string): Promise<void> {
     this.runs.delete(runId);
-    this.subscribing.delete(runId);
+    this.subscriptions.end(runId);
     if (this.socket.connected) {
       await this.socket
         .timeout(this.options.ackTimeoutMs ?? 10_000)
@@ -250,23 +201,10 @@ export class NotificationsClient {
       (handler) => this.subscribeToRun(runId, handler, options),
       // A run lost later (a re-subscription refused, refetches given up) ends the loop with its code.
       (fail) =>
-        this.onRunLost(runId, (error) =>
+        this.losses.on(runId, (error) =>
           fail(Object.assign(new Error(error.message), { code: error.code })),
         ),
     );
-  }
-
-  /** Calls `handler` if `runId` is lost; returns a function that removes it. */
-  private onRunLost(runId: string, handler: Handler<NotificationsClientError>): () => void {
-    let handlers = this.runLossHandlers.get(runId);
-    if (!handlers) this.runLossHandlers.set(runId, (handlers = new Set()));
-    handlers.add(handler);
-    return () => {
-      handlers.delete(handler);
-      // Nothing kept per run once its last loop has ended.
-      if (handlers.size === 0 && this.runLossHandlers.get(runId) === handlers)
-        this.runLossHandlers.delete(runId);
-    };
   }
 
   /** Every run's updates (once each, in order per run). Returns a function that removes the handler. */
@@ -362,7 +300,7 @@ export class NotificationsClient {
   }
 
   private async resubscribe(runId: string): Promise<void> {
-    const error = await this.subscribeSettled(runId);
+    const error = await this.subscriptions.settled(runId);
     if (error) {
       this.dropRun(runId, error);
       this.runLost(runId, { ...error, runId });
@@ -374,9 +312,7 @@ export class NotificationsClient {
    * failed): its `runUpdates()` loops end with the error, and the error handlers hear of it.
    */
   private runLost(runId: string, error: NotificationsClientError): void {
-    const handlers = this.runLossHandlers.get(runId);
-    this.runLossHandlers.delete(runId);
-    if (handlers) callEach(handlers, error, (e) => this.reportHandlerError(e, runId));
+    this.losses.lose(runId, error, (e) => this.reportHandlerError(e, runId));
     this.reportError(error);
   }
 
@@ -385,78 +321,14 @@ export class NotificationsClient {
     this.runs.delete(runId);
     // Given up on a transient answer, a subscribe may still complete on the server: leave again
     // (the server applies a connection's requests on one run in order).
-    if (TRANSIENT_SUBSCRIBE_ERRORS.has(error.code)) this.leaveRun(runId);
+    if (isTransientSubscribeError(error.code)) this.leaveRun(runId);
   }
 
   /** Tells the server, without waiting, that this client follows the run no more. */
   private leaveRun(runId: string): void {
-    this.subscribing.delete(runId);
+    this.subscriptions.end(runId);
     if (this.socket.connected) this.socket.emit(ClientEvents.UnsubscribeFromRun, { runId });
   }
-
-  /**
-   * Subscribes until the server answers for good: a transient refusal (`rate_limited`,
-   * `internal`) or a missing acknowledgement is retried with backoff while connected, up to
-   * {@link MAX_SUBSCRIBE_ATTEMPTS} attempts; after a disconnect, the next connect subscribes
-   * again. One subscription per run at a time. Returns a final refusal, if any.
-   */
-  private subscribeSettled(runId: string): Promise<NotificationsClientError | undefined> {
-    const current = this.subscribing.get(runId);
-    if (current) return current;
-    // The turn is its promise; isCurrent first runs after an await, once `turn` is assigned.
-    const isCurrent = () => this.subscribing.get(runId) === turn;
-    const turn = this.subscribeWithRetries(runId, isCurrent).finally(() => {
-      if (isCurrent()) this.subscribing.delete(runId);
-    });
-    this.subscribing.set(runId, turn);
-    return turn;
-  }
-
-  private async subscribeWithRetries(
-    runId: string,
-    isCurrent: () => boolean,
-  ): Promise<NotificationsClientError | undefined> {
-    const retrying = () =>
-      this.socket.connected && !this.stopped && this.runs.has(runId) && isCurrent();
-    for (let attempt = 1; ; attempt++) {
-      const error = await this.sendSubscribe(runId);
-      if (!error || !TRANSIENT_SUBSCRIBE_ERRORS.has(error.code)) return error;
-      if (!retrying()) return undefined;
-      if (attempt >= MAX_SUBSCRIBE_ATTEMPTS) return error;
-      await new Promise((resolve) =>
-        setTimeout(resolve, backoffDelay(attempt - 1, this.options.reconnect)),
-      );
-      if (!retrying()) return undefined;
-    }
-  }
-
-  /** Sends `subscribeToRun` from the last seq seen; returns the error, if any. */
-  private async sendSubscribe(runId: string): Promise<NotificationsClientError | undefined> {
-    if (!this.runs.has(runId)) return undefined;
-    let ack: SubscribeAck | ErrorAck;
-    try {
-      ack = await this.socket
-        .timeout(this.options.ackTimeoutMs ?? 10_000)
-        .emitWithAck(ClientEvents.SubscribeToRun, { runId, afterSeq: this.runs.lastSeq(runId) });
-    } catch {
-      // Disconnected meanwhile: the next connect re-subscribes.
-      return { code: 'timeout', message: 'No acknowledgement.' };
-    }
-    if (!ack.ok) return { code: ack.error.code, message: ack.error.message };
-    this.runs.acknowledged(runId, ack);
-    return undefined;
-  }
-
-  private readonly defaultFetchRun = async (runId: string, token: string): Promise<RunSnapshot> => {
-    const response = await fetch(
-      `${this.options.url.replace(/\/$/, '')}/api/runs/${encodeURIComponent(runId)}`,
-      {
-        headers: { authorization: `Bearer ${token}` },
-      },
-    );
-    if (!response.ok) throw new Error(`GET /api/runs/${runId} answered ${response.status}`);
-    return (await response.json()) as RunSnapshot;
-  };
 
   /** Answers `authExpiring`. If the refresh fails, the server disconnects at expiry and the reconnect asks the factory again. */
   private async refreshToken(): Promise<void> {
@@ -476,8 +348,4 @@ export class NotificationsClient {
     }
     if (!ack.ok) this.reportError({ code: ack.error.code, message: ack.error.message });
   }
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
