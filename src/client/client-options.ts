@@ -4,7 +4,7 @@ import type { BackoffOptions } from './backoff';
 /** Where the client stands. */
 export type ConnectionState = 'disconnected' | 'connecting' | 'connected' | 'reconnecting';
 
-/** Options of {@link NotificationsClient}. */
+/** Options of `NotificationsClient`. */
 export interface NotificationsClientOptions {
   /** Origin of the app, e.g. `https://api.example.com`. */
   url: string;
@@ -22,7 +22,7 @@ export interface NotificationsClientOptions {
    * page's origin and set `credentials: true`. @default false
    */
   withCredentials?: boolean;
-  /** Reconnection delays; reconnection itself is always on until {@link NotificationsClient.stop}. */
+  /** Reconnection delays; reconnection itself is always on until `NotificationsClient.stop()`. */
   reconnect?: BackoffOptions;
   /**
    * Refetches a run's state when the server reports a gap (its log no longer holds what was

@@ -17,9 +17,13 @@ export function isTransientSubscribeError(code: string): boolean {
 
 /** What {@link RunSubscriptions} needs from its client. */
 export interface RunSubscriptionsOptions {
+  /** The client's socket: requests are sent on it while it is connected. */
   socket: Socket;
+  /** The runs followed: where a subscription resumes, and where its ack is recorded. */
   runs: RunTracker;
+  /** How long an answer is awaited before the attempt counts as `timeout`. */
   ackTimeoutMs: number;
+  /** Delays between attempts (the client's reconnection delays). */
   reconnect?: BackoffOptions;
   /** False once the client is stopped: no retry is sent then. */
   active: () => boolean;
