@@ -21,7 +21,6 @@ import { NotificationsConfigError } from '../errors/notifications.error';
 import {
   NOTIFICATIONS_RESOLVED_OPTIONS,
   runRoom,
-  userRoom,
   RUN_ROOM_PREFIX,
 } from '../notifications.constants';
 import type { ResolvedNotificationsOptions } from '../options/resolved-options';
@@ -32,6 +31,7 @@ import { RunResync } from './run-resync';
 import { NotificationsMetrics } from '../metrics/notifications-metrics';
 import { RunStore } from '../runs/run-store';
 import { RedisConnections } from '../scale-out/redis-connections';
+import { admitConnection } from './admit-connection';
 import { errorAck } from './acks';
 import { NotificationsHub } from './notifications-hub';
 import { parseRunIdArg, parseSubscribeArgs, parseTokenArg } from './parse-requests';
@@ -115,29 +115,12 @@ export class TaskGateway
         allowTokenInQuery: this.options.auth?.allowTokenInQuery ?? false,
         keep: (user) => this.claims.keep(user),
         onRefused: (code) => this.metrics.handshakes.inc({ outcome: 'refused', code }),
-        admit: async (user, socket) => {
-          // A draining instance sends clients elsewhere; auth_unavailable tells them to retry.
-          if (this.hub.draining) return 'auth_unavailable';
-          if (!(await this.presence.admit(user.userId, socket.id))) return 'too_many_connections';
-          try {
-            // Joined (and, in sharded mode, subscribed) before the connection is accepted, so that
-            // a notification sent as soon as the client sees `connect` reaches it. A refused or
-            // closed handshake leaves its rooms.
-            const room = userRoom(user.userId);
-            await socket.join(room);
-            await this.connections.roomReady(socket.nsp.name, room);
-          } catch (error) {
-            this.presence.release(user.userId, socket.id);
-            throw error;
-          }
-          // A client gone meanwhile is dropped by socket.io without a connection or disconnect
-          // event, so its presence slot would hold until the TTL: release it here.
-          if (socket.conn.readyState !== 'open') {
-            this.presence.release(user.userId, socket.id);
-            return 'auth_unavailable';
-          }
-          return undefined;
-        },
+        admit: (user, socket) =>
+          admitConnection(
+            { hub: this.hub, presence: this.presence, connections: this.connections },
+            user,
+            socket,
+          ),
       }),
     );
     this.hub.attach(namespace);
