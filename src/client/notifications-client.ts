@@ -1,8 +1,9 @@
-import { io, type Socket } from 'socket.io-client';
-import { ClientEvents, NOTIFICATIONS_NAMESPACE, ServerEvents } from '../protocol/events';
+import type { Socket } from 'socket.io-client';
+import { ClientEvents, ServerEvents } from '../protocol/events';
 import type { ErrorAck, StatusUpdate, UserNotification } from '../protocol/messages';
 import { backoffDelay } from './backoff';
 import { callEach, messageOf } from './call-each';
+import { createClientSocket } from './client-socket';
 import type {
   ConnectionState,
   Handler,
@@ -66,29 +67,8 @@ export class NotificationsClient {
       },
       onHandlerError: (error, update) => this.reportHandlerError(error, update.runId),
     });
-    this.socket = io(
-      `${options.url.replace(/\/$/, '')}${options.namespace ?? NOTIFICATIONS_NAMESPACE}`,
-      {
-        path: options.path,
-        transports: options.transports ?? ['websocket', 'polling'],
-        withCredentials: options.withCredentials,
-        autoConnect: false,
-        // Reconnection is ours: socket.io-client does not retry a refused handshake or a server-side
-        // disconnect (a draining instance), which are exactly the cases to recover from.
-        reconnection: false,
-        auth: (cb) => {
-          Promise.resolve()
-            .then(() => options.accessTokenFactory())
-            .then(
-              (token) => cb({ token }),
-              (error: unknown) => {
-                // Without a token the server answers token_missing and the client retries later.
-                this.reportError({ code: 'token_unavailable', message: messageOf(error) });
-                cb({});
-              },
-            );
-        },
-      },
+    this.socket = createClientSocket(options, (error) =>
+      this.reportError({ code: 'token_unavailable', message: messageOf(error) }),
     );
     this.socket.on('connect', () => this.onConnect());
     this.socket.on('connect_error', (error: Error & { data?: { code?: string } }) =>
