@@ -13,7 +13,7 @@ import { NotificationsError } from './errors/notifications.error';
 import { NotificationsHub } from './gateway/notifications-hub';
 import { runRoom, userRoom } from './notifications.constants';
 import { RunStore, type NewStatusUpdate, type RunLogSlice, type RunRecord } from './runs/run-store';
-import { RunAccessPolicy, canAccessRun, isRevoked } from './runs/run-access.policy';
+import { RunAccessPolicy, canAccessRun, isStillAccessible } from './runs/run-access.policy';
 import { PresenceService } from './presence/presence.service';
 import { UserControl } from './gateway/user-control';
 import type { AuthenticatedUser } from './auth/authenticated-user';
@@ -32,9 +32,9 @@ export interface CreateRunOptions {
   runId?: string;
   /**
    * The run's first update (e.g. `{ status: 'queued' }`), stored with the run in the same step as
-   * seq 1 and emitted like {@link NotificationService.publishRunUpdate}'s: what `createRun` then
-   * `publishRunUpdate` do, with one store round trip fewer and no moment where the run exists
-   * without it.
+   * seq 1: what `createRun` then `publishRunUpdate` do, with one store round trip fewer and no
+   * moment where the run exists without it. It is not emitted: nobody can be subscribed to a run
+   * that did not exist, and a subscriber gets it from the log.
    */
   firstUpdate?: RunUpdateInput;
 }
@@ -68,11 +68,8 @@ export class NotificationService {
         'A run id is 1–128 chars of [A-Za-z0-9_.:-].',
       );
     }
-    if (options.firstUpdate === undefined) return this.runs.createRun(runId, ownerId);
-    const first = this.entry(options.firstUpdate);
-    const run = await this.runs.createRun(runId, ownerId, first);
-    this.emitUpdate({ runId, seq: 1, ...first });
-    return run;
+    const first = options.firstUpdate === undefined ? undefined : this.entry(options.firstUpdate);
+    return this.runs.createRun(runId, ownerId, first);
   }
 
   /**
@@ -127,11 +124,8 @@ export class NotificationService {
     const run = await this.runs.getRun(runId);
     if (!run || !(await canAccessRun(this.accessPolicy, user, run))) return null;
     const slice = await this.runs.readLog(runId, 0);
-    // What is returned is what was checked: not a run revoked, or expired and created anew under
-    // the same id, between the two reads.
-    const current = slice.run;
-    if (!current || current.createdAt !== run.createdAt || isRevoked(current, user)) return null;
-    return snapshotOf(current, slice);
+    // What is returned is what was checked (see isStillAccessible).
+    return isStillAccessible(run, slice.run, user) ? snapshotOf(slice.run, slice) : null;
   }
 
   /** True when the user has at least one live connection on any instance. */
@@ -211,9 +205,7 @@ function snapshotOf(
     ownerId: run.ownerId,
     createdAt: run.createdAt,
     status: run.status,
-    // The hash and the log are read in one round trip, not atomically: an update appended in
-    // between is in the log but not yet in the hash's lastSeq.
-    lastSeq: Math.max(log.lastSeq, log.updates.at(-1)?.seq ?? 0),
+    lastSeq: log.lastSeq,
     updates: log.updates,
   };
 }

@@ -19,7 +19,7 @@ import {
   record,
   waitUntil,
 } from './utils/socket-client';
-import { eventually } from './utils/wait';
+import { delay, eventually } from './utils/wait';
 
 /** A pause in a store call: `reached` once a call waits at it; `open()` lets it, and later ones, on. */
 class Gate {
@@ -54,6 +54,11 @@ class GatedRunStore extends MemoryRunStore {
     const run = structuredClone(await super.getRun(runId));
     await this.gate?.pass();
     return run;
+  }
+
+  /** Drops a run as its expiry would. */
+  expire(runId: string): void {
+    (this as unknown as { runs: Map<string, unknown> }).runs.delete(runId);
   }
 }
 
@@ -193,6 +198,17 @@ describe('gateway races', () => {
   it('keeps a user out of a run whose access is revoked while the subscribe is checked', async () => {
     const held = await subscribeHeld(async (runId, oid) => {
       await notifications.revokeRunAccess(runId, oid);
+    });
+    expect(held.ack).toMatchObject({ ok: false, error: { code: 'not_found' } });
+    await expectOutOfRun(held);
+  });
+
+  it('keeps a user out of a run created anew under the same id while the subscribe is checked', async () => {
+    const held = await subscribeHeld(async (runId) => {
+      // The checked run expires, and another user's run takes its id.
+      runs.expire(runId);
+      await delay(2); // a later createdAt
+      await notifications.createRun(randomGuid(), { runId });
     });
     expect(held.ack).toMatchObject({ ok: false, error: { code: 'not_found' } });
     await expectOutOfRun(held);

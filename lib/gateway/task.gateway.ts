@@ -24,7 +24,7 @@ import {
   RUN_ROOM_PREFIX,
 } from '../notifications.constants';
 import type { ResolvedNotificationsOptions } from '../options/resolved-options';
-import { RunAccessPolicy, canAccessRun, isRevoked } from '../runs/run-access.policy';
+import { RunAccessPolicy, canAccessRun, isStillAccessible } from '../runs/run-access.policy';
 import { PresenceService } from '../presence/presence.service';
 import { UserControl } from './user-control';
 import { RunResync } from './run-resync';
@@ -220,7 +220,7 @@ export class TaskGateway
     if (isNew) state.pending = (state.pending ?? 0) + 1;
     try {
       const run = await this.runs.getRun(runId);
-      if (!(await canAccessRun(this.accessPolicy, state.user, run))) {
+      if (!run || !(await canAccessRun(this.accessPolicy, state.user, run))) {
         return errorAck('not_found', 'No such run.');
       }
       if (!socket.connected) return errorAck('not_found', 'Disconnected.');
@@ -228,18 +228,22 @@ export class TaskGateway
       // or delivered live (possibly both; the client drops duplicates by seq).
       await socket.join(room);
       await this.connections.roomReady(socket.nsp.name, room);
-      // Revocation checked again once joined: one between the check above and the join made every
-      // instance leave the room before this connection was in it. Revocation writes the store
-      // before it asks the instances to leave, so one of the two catches it.
-      // (The log read returns the run's record, read in the same step.)
+      // Checked again once joined, on the record the log read returns: a revocation between the
+      // check above and the join made every instance leave the room before this connection was in
+      // it (revocation writes the store before it asks the instances to leave, so one of the two
+      // catches it), and a run expired and created anew under the id is not the one checked.
       const slice = await this.runs.readLog(runId, afterSeq);
-      if (!slice.run || isRevoked(slice.run, state.user)) {
+      if (!isStillAccessible(run, slice.run, state.user)) {
         await socket.leave(room);
         return errorAck('not_found', 'No such run.');
       }
       for (const update of slice.updates) socket.emit(ServerEvents.StatusUpdate, update);
-      const lastSeq = Math.max(slice.lastSeq, slice.updates.at(-1)?.seq ?? 0);
-      const ack: SubscribeAck = { ok: true, runId, lastSeq, replayed: slice.updates.length };
+      const ack: SubscribeAck = {
+        ok: true,
+        runId,
+        lastSeq: slice.lastSeq,
+        replayed: slice.updates.length,
+      };
       if (slice.gap) ack.gap = true;
       return ack;
     } catch (error) {

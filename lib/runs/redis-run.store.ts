@@ -157,12 +157,14 @@ export class RedisRunStore extends RunStore {
     if (runResult?.[0]) throw runResult[0];
     if (rangeResult?.[0]) throw rangeResult[0];
     const run = toRecord(runId, (runResult?.[1] ?? {}) as Record<string, string>);
-    const lastSeq = run ? run.lastSeq : 0;
     const updates = ((rangeResult?.[1] ?? []) as StreamEntry[]).map(([id, fields]) => ({
       runId,
       seq: Number(id.slice(0, id.indexOf('-'))),
       ...(JSON.parse(fields[1]) as NewStatusUpdate),
     }));
+    // The hash and the log are read in one round trip, not atomically: an update appended between
+    // the two reads is in the log but not yet in the hash's lastSeq.
+    const lastSeq = Math.max(run ? run.lastSeq : 0, updates.at(-1)?.seq ?? 0);
     const firstSeq = updates.length > 0 ? updates[0].seq : lastSeq + 1;
     return { run, updates, lastSeq, gap: afterSeq < lastSeq && firstSeq > afterSeq + 1 };
   }

@@ -23,6 +23,19 @@ export function isRevoked(run: RunRecord, user: AuthenticatedUser): boolean {
   return run.revoked?.includes(user.userId) ?? false;
 }
 
+/**
+ * True when a record read later is still the run that was checked for `user`: it exists, is the
+ * same run (not one expired and created anew under the id), and the user's access was not revoked
+ * meanwhile. For a check followed by a second read (a join, a log read) that must not widen it.
+ */
+export function isStillAccessible(
+  checked: RunRecord,
+  current: RunRecord | null,
+  user: AuthenticatedUser,
+): current is RunRecord {
+  return current !== null && current.createdAt === checked.createdAt && !isRevoked(current, user);
+}
+
 /** True when `user` may see `run`: not revoked, and admitted by the policy. */
 export async function canAccessRun(
   policy: RunAccessPolicy,

@@ -19,14 +19,13 @@ export type NewStatusUpdate = Omit<StatusUpdate, 'seq' | 'runId'>;
 /** A slice of a run's log. */
 export interface RunLogSlice {
   /**
-   * The run as it was when the log was read (its owner, revocations), read in the same round trip
-   * (not atomically: an update appended in between may be in `updates` past `lastSeq`); null when
-   * there is no such run. Custom stores must fill it: the gateway refuses a subscribe without it.
+   * The run as it was when the log was read (its owner, revocations), read in the same round trip;
+   * null when there is no such run.
    */
   run: RunRecord | null;
   /** Updates with `seq > afterSeq`, in `seq` order. */
   updates: StatusUpdate[];
-  /** The run's last seq when the log was read. */
+  /** The run's last seq as this read saw it: at least that of the last update in `updates`. */
   lastSeq: number;
   /** True when the log no longer holds `afterSeq + 1` (trimmed or expired); false without a run. */
   gap: boolean;
