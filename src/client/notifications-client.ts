@@ -50,13 +50,15 @@ export class NotificationsClient {
     reject: (error: Error) => void;
   };
 
+  /** Time-out of every acknowledgement the client awaits. */
+  private readonly ackTimeoutMs: number;
+
   constructor(private readonly options: NotificationsClientOptions) {
+    this.ackTimeoutMs = options.ackTimeoutMs ?? 10_000;
+    const fetchRun = options.fetchRun ?? fetchRunOverHttp(options.url);
     this.runs = new RunTracker({
       gapTimeoutMs: options.gapTimeoutMs ?? 5000,
-      fetchRun: async (runId) => {
-        const token = await options.accessTokenFactory();
-        return (options.fetchRun ?? fetchRunOverHttp(options.url))(runId, token);
-      },
+      fetchRun: async (runId) => fetchRun(runId, await options.accessTokenFactory()),
       onUpdate: (update) => this.callEach(this.updateHandlers, update),
       onFetchError: (runId, error, gaveUp) => {
         const failure = { code: 'fetch_failed', message: error.message, runId } as const;
@@ -83,7 +85,7 @@ export class NotificationsClient {
     this.subscriptions = new RunSubscriptions({
       socket: this.socket,
       runs: this.runs,
-      ackTimeoutMs: options.ackTimeoutMs ?? 10_000,
+      ackTimeoutMs: this.ackTimeoutMs,
       reconnect: options.reconnect,
       active: () => !this.stopped,
     });
@@ -163,7 +165,7 @@ export class NotificationsClient {
     this.subscriptions.end(runId);
     if (this.socket.connected) {
       await this.socket
-        .timeout(this.options.ackTimeoutMs ?? 10_000)
+        .timeout(this.ackTimeoutMs)
         .emitWithAck(ClientEvents.UnsubscribeFromRun, { runId })
         .catch(() => undefined);
     }
@@ -321,7 +323,7 @@ export class NotificationsClient {
     let ack: { ok: true } | ErrorAck;
     try {
       ack = await this.socket
-        .timeout(this.options.ackTimeoutMs ?? 10_000)
+        .timeout(this.ackTimeoutMs)
         .emitWithAck(ClientEvents.RefreshToken, { token });
     } catch {
       return; // Disconnected or no answer: the reconnect brings a fresh token.

@@ -2,8 +2,7 @@ import type { RunSnapshot, StatusUpdate, SubscribeAck } from '../protocol/messag
 import { backoffDelay } from './backoff';
 import { callEach } from './call-each';
 import { RunSequencer } from './run-sequencer';
-
-type Handler<T> = (value: T) => void;
+import type { Handler } from './client-options';
 
 interface TrackedRun {
   sequencer: RunSequencer;
