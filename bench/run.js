@@ -199,6 +199,7 @@ async function main() {
   fs.rmSync(path.join(RESULTS, 'logs'), { recursive: true, force: true });
   if (config.profile || config.allocProfile)
     fs.rmSync(path.join(RESULTS, 'profiles'), { recursive: true, force: true });
+  if (config.heapSnapshot) fs.rmSync(path.join(RESULTS, 'heap'), { recursive: true, force: true });
   const info = machine();
   const build = libraryBuild();
   log(

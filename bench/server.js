@@ -170,9 +170,9 @@ const post = (method, params) =>
 
 serve({
   async start(config) {
-    const variant = VARIANTS[config.variant];
-    app = variant.library
-      ? await startLibrary({ ...config, mode: variant.redisMode })
+    const { redisMode } = VARIANTS[config.variant];
+    app = redisMode
+      ? await startLibrary({ ...config, mode: redisMode })
       : await startBaseline(config);
     return { port: app.port, pid: process.pid };
   },
@@ -246,13 +246,9 @@ serve({
     });
   },
 
-  /** Creates one run per owner (optionally with a first 'queued' update); returns their ids. */
-  async createRuns({ owners, queued }) {
-    return Promise.all(
-      owners.map(async (u) => {
-        return app.createRun(userOid(u), queued ? { status: 'queued' } : undefined);
-      }),
-    );
+  /** Creates one run per owner, with a first 'queued' update; returns their ids. */
+  createRuns({ owners }) {
+    return Promise.all(owners.map((u) => app.createRun(userOid(u), { status: 'queued' })));
   },
 
   /** Steady run updates, round-robin over this instance's runs (their subscribers are elsewhere). */

@@ -151,7 +151,7 @@ describe('coalesced writes on a Redis Cluster', () => {
     await cluster?.stop();
   });
 
-  it("coalesces each node's connection", async () => {
+  it("coalesces a cluster node's connection", async () => {
     client = new Cluster(
       cluster.urls.map((url) => ({ host: '127.0.0.1', port: Number(new URL(url).port) })),
     );

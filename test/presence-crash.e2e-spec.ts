@@ -78,10 +78,10 @@ describe('presence after an instance crash', () => {
     try {
       // Redis comes back empty (a restart without persistence) and drops its clients.
       await admin.flushall();
-      // Read before the kill: once the connection is back, a heartbeat may already restore it.
+      // Read at once: the connection's next heartbeat (once a second here) writes it back.
       expect(await survivor.notifications.getUserConnectionCount(oid)).toBe(0);
       await admin.client('KILL', 'TYPE', 'normal', 'SKIPME', 'yes');
-      // Within a heartbeat interval of the reconnect, the instance registers what it holds again.
+      // Within a heartbeat interval, the instance's heartbeat writes back what it holds.
       await eventually(
         () => 'the live connection was not registered again',
         async () => (await survivor.notifications.getUserConnectionCount(oid)) === 1,

@@ -17,15 +17,8 @@ const RESULTS = path.join(__dirname, '..', 'results');
 async function worstDelay(processes) {
   const delays = (await all(processes, 'loopDelay')).filter(Boolean);
   if (delays.length === 0) return null;
-  const worst = (key) => Math.max(...delays.map((d) => d[key]));
   // Garbage collection in the worst process: its longest pause, and all pauses added up.
-  return {
-    p99: worst('p99'),
-    max: worst('max'),
-    gc_max: worst('gc_max'),
-    gc_total: worst('gc_total'),
-    gc_major: worst('gc_major'),
-  };
+  return report.worstOf(delays, ['p99', 'max', 'gc_max', 'gc_total', 'gc_major']);
 }
 
 /** A phase's event-loop delays, instances and clients, for the progress log. */
@@ -141,7 +134,7 @@ class Bench {
    */
   async loopDelay(servers) {
     const [server, client] = await Promise.all([worstDelay(servers), worstDelay(this.clients)]);
-    return { server, client };
+    return { server_loop_delay_ms: server, client_loop_delay_ms: client };
   }
 
   cpuDelta(a, b) {

@@ -111,6 +111,13 @@ function aggregate(iterations, variants) {
   return out;
 }
 
+/** Key by key, the largest value among `objects` (one missing a key counts 0). */
+function worstOf(objects, keys) {
+  return Object.fromEntries(
+    keys.map((key) => [key, Math.max(...objects.map((o) => (o && o[key]) || 0))]),
+  );
+}
+
 function round(value, digits = 2) {
   if (typeof value !== 'number' || !Number.isFinite(value)) return value;
   const f = 10 ** digits;
@@ -359,5 +366,6 @@ module.exports = {
   details,
   checkTargets,
   round,
+  worstOf,
   fmt,
 };

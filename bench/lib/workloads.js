@@ -141,8 +141,7 @@ async function sendStep(servers, rate, connected) {
     offered_per_s: rate,
     ...row,
     sched_late_max_ms: report.round(Math.max(...answers.map((s) => s.maxLateMs)), 1),
-    server_loop_delay_ms: loop.server,
-    client_loop_delay_ms: loop.client,
+    ...loop,
     ...cpu,
   };
 }
@@ -153,7 +152,7 @@ async function runsSteady(servers, connected) {
   const half = runsCount / 2;
   const owners = [0, 1].map((s) => this.usersOn[1 - s].slice(0, half));
   const runIds = await Promise.all(
-    servers.map((srv, s) => srv.call('createRuns', { owners: owners[s], queued: true }, 60_000)),
+    servers.map((srv, s) => srv.call('createRuns', { owners: owners[s] }, 60_000)),
   );
   const pairs = this.clients.map(() => []);
   owners.forEach((list, s) =>
@@ -185,8 +184,7 @@ async function runsSteady(servers, connected) {
     replayed: sum(acks, 'replayed'),
     reordered_on_wire: sum(parts, 'reordered'),
     errors,
-    server_loop_delay_ms: loop.server,
-    client_loop_delay_ms: loop.client,
+    ...loop,
     // How long publishRunUpdate took on the instances (worst of the two).
     server_publish_ms: worstSpread(answers, 'publishMs'),
     ...cpu,
@@ -250,8 +248,7 @@ async function runsBurst(variant, servers, connected) {
     // Server side, worst instance: how long createRun (with the first update) and each later
     // publishRunUpdate took, and how late each later step started (a late step means the
     // instance could not keep up).
-    server_loop_delay_ms: loop.server,
-    client_loop_delay_ms: loop.client,
+    ...loop,
     server_create_ms: worstSpread(results, 'createMs'),
     server_publish_ms: worstSpread(results, 'publishMs'),
     server_step_late_ms: worstSpread(results, 'stepLateMs'),
@@ -262,8 +259,10 @@ async function runsBurst(variant, servers, connected) {
 
 /** The worst p50, p99 and max of the instances' `key` spreads (an instance without one counts 0). */
 function worstSpread(answers, key) {
-  const worst = (p) => Math.max(...answers.map((a) => (a[key] ? a[key][p] : 0)));
-  return { p50: worst('p50'), p99: worst('p99'), max: worst('max') };
+  return report.worstOf(
+    answers.map((a) => a[key]),
+    ['p50', 'p99', 'max'],
+  );
 }
 
 module.exports = { connectStorm, idleMemory, timedPhase, sendStep, runsSteady, runsBurst };
