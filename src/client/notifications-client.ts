@@ -2,7 +2,8 @@ import type { Socket } from 'socket.io-client';
 import { ClientEvents, ServerEvents } from '../protocol/events';
 import type { ErrorAck, StatusUpdate, UserNotification } from '../protocol/messages';
 import { backoffDelay } from './backoff';
-import { callEach, messageOf } from './call-each';
+import { messageOf } from './call-each';
+import { ClientHandlers } from './client-handlers';
 import { createClientSocket } from './client-socket';
 import type {
   ConnectionState,
@@ -11,6 +12,7 @@ import type {
   NotificationsClientOptions,
 } from './client-options';
 import { fetchRunOverHttp } from './fetch-run';
+import { PendingStart } from './pending-start';
 import { iterateRun } from './run-iterator';
 import { RunLosses } from './run-losses';
 import { RunSubscriptions, isTransientSubscribeError } from './run-subscriptions';
@@ -34,21 +36,14 @@ const RETRYABLE = new Set([
 export class NotificationsClient {
   private readonly socket: Socket;
   private readonly runs: RunTracker;
-  private readonly updateHandlers = new Set<Handler<StatusUpdate>>();
-  private readonly notificationHandlers = new Set<Handler<UserNotification>>();
-  private readonly stateHandlers = new Set<Handler<ConnectionState>>();
-  private readonly errorHandlers = new Set<Handler<NotificationsClientError>>();
+  private readonly handlers = new ClientHandlers();
   private readonly subscriptions: RunSubscriptions;
   private readonly losses = new RunLosses();
   private currentState: ConnectionState = 'disconnected';
   private attempt = 0;
   private reconnectTimer?: ReturnType<typeof setTimeout>;
   private stopped = true;
-  private starting?: {
-    promise: Promise<void>;
-    resolve: () => void;
-    reject: (error: Error) => void;
-  };
+  private starting?: PendingStart;
 
   /** Time-out of every acknowledgement the client awaits. */
   private readonly ackTimeoutMs: number;
@@ -59,18 +54,18 @@ export class NotificationsClient {
     this.runs = new RunTracker({
       gapTimeoutMs: options.gapTimeoutMs ?? 5000,
       fetchRun: async (runId) => fetchRun(runId, await options.accessTokenFactory()),
-      onUpdate: (update) => this.callEach(this.updateHandlers, update),
+      onUpdate: (update) => this.handlers.call(this.handlers.updates, update),
       onFetchError: (runId, error, gaveUp) => {
         const failure = { code: 'fetch_failed', message: error.message, runId } as const;
-        if (!gaveUp) return this.reportError(failure);
+        if (!gaveUp) return this.handlers.report(failure);
         // A run the tracker gave up on leaves the server's room too.
-        this.leaveRun(runId);
+        void this.forgetRun(runId, true);
         this.runLost(runId, failure);
       },
-      onHandlerError: (error, update) => this.reportHandlerError(error, update.runId),
+      onHandlerError: (error, update) => this.handlers.handlerFailed(error, update.runId),
     });
     this.socket = createClientSocket(options, (error) =>
-      this.reportError({ code: 'token_unavailable', message: messageOf(error) }),
+      this.handlers.report({ code: 'token_unavailable', message: messageOf(error) }),
     );
     this.socket.on('connect', () => this.onConnect());
     this.socket.on('connect_error', (error: Error & { data?: { code?: string } }) =>
@@ -79,7 +74,7 @@ export class NotificationsClient {
     this.socket.on('disconnect', (reason) => this.onDisconnect(reason));
     this.socket.on(ServerEvents.StatusUpdate, (update: StatusUpdate) => this.runs.accept(update));
     this.socket.on(ServerEvents.Notification, (n: UserNotification) =>
-      this.callEach(this.notificationHandlers, n),
+      this.handlers.call(this.handlers.notifications, n),
     );
     this.socket.on(ServerEvents.AuthExpiring, () => void this.refreshToken());
     this.subscriptions = new RunSubscriptions({
@@ -105,19 +100,10 @@ export class NotificationsClient {
     if (this.starting) return this.starting.promise;
     if (!this.stopped) return Promise.resolve();
     this.stopped = false;
-    let resolve!: () => void;
-    let reject!: (error: Error) => void;
-    const promise = new Promise<void>((ok, fail) => {
-      resolve = ok;
-      reject = fail;
-    });
-    // A start() nobody awaits, then stop(), must not surface as an unhandled rejection; callers
-    // that await it still see the rejection.
-    promise.catch(() => undefined);
-    this.starting = { promise, resolve, reject };
+    const starting = (this.starting = new PendingStart());
     this.setState('connecting');
     this.socket.connect();
-    return promise;
+    return starting.promise;
   }
 
   /** Disconnects and stops reconnecting. Subscriptions are kept for a later {@link start}. */
@@ -151,7 +137,7 @@ export class NotificationsClient {
       : this.subscriptions.pending(runId);
     const error = await pending;
     if (error) {
-      if (isNew) this.dropRun(runId, error);
+      if (isNew) this.dropRun(runId, error.code);
       throw Object.assign(new Error(error.message), { code: error.code });
     }
     return async () => {
@@ -160,15 +146,8 @@ export class NotificationsClient {
   }
 
   /** Stops receiving a run's updates. */
-  async unsubscribeFromRun(runId: string): Promise<void> {
-    this.runs.delete(runId);
-    this.subscriptions.end(runId);
-    if (this.socket.connected) {
-      await this.socket
-        .timeout(this.ackTimeoutMs)
-        .emitWithAck(ClientEvents.UnsubscribeFromRun, { runId })
-        .catch(() => undefined);
-    }
+  unsubscribeFromRun(runId: string): Promise<void> {
+    return this.forgetRun(runId, true);
   }
 
   /**
@@ -191,55 +170,35 @@ export class NotificationsClient {
 
   /** Every run's updates (once each, in order per run). Returns a function that removes the handler. */
   onStatusUpdate(handler: Handler<StatusUpdate>): () => void {
-    return this.listen(this.updateHandlers, handler);
+    return this.handlers.listen(this.handlers.updates, handler);
   }
 
   /** Notifications sent to this user. */
   onNotification(handler: Handler<UserNotification>): () => void {
-    return this.listen(this.notificationHandlers, handler);
+    return this.handlers.listen(this.handlers.notifications, handler);
   }
 
   /** Connection state changes. */
   onStateChange(handler: Handler<ConnectionState>): () => void {
-    return this.listen(this.stateHandlers, handler);
+    return this.handlers.listen(this.handlers.states, handler);
   }
 
   /** Errors the client cannot fix itself: a refused token, a run that vanished, a failed refetch. */
   onError(handler: Handler<NotificationsClientError>): () => void {
-    return this.listen(this.errorHandlers, handler);
-  }
-
-  private listen<T>(set: Set<Handler<T>>, handler: Handler<T>): () => void {
-    set.add(handler);
-    return () => set.delete(handler);
+    return this.handlers.listen(this.handlers.errors, handler);
   }
 
   private setState(state: ConnectionState): void {
     if (state === this.currentState) return;
     this.currentState = state;
-    this.callEach(this.stateHandlers, state);
-  }
-
-  /** Calls each handler; one that throws is reported, and the others still run. */
-  private callEach<T>(handlers: Iterable<Handler<T>>, value: T): void {
-    callEach(handlers, value, (error) => this.reportHandlerError(error));
-  }
-
-  private reportHandlerError(error: unknown, runId?: string): void {
-    this.reportError({ code: 'handler_error', message: messageOf(error), runId });
-  }
-
-  private reportError(failure: NotificationsClientError): void {
-    // An error handler that throws has nowhere left to report to.
-    callEach(this.errorHandlers, failure, () => undefined);
+    this.handlers.call(this.handlers.states, state);
   }
 
   /** Settles a pending {@link start}: resolves it, or rejects it with `error`. */
   private settleStart(error?: Error): void {
     const starting = this.starting;
     this.starting = undefined;
-    if (error) starting?.reject(error);
-    else starting?.resolve();
+    starting?.settle(error);
   }
 
   private onConnect(): void {
@@ -257,7 +216,7 @@ export class NotificationsClient {
       this.runs.pause();
       this.setState('disconnected');
       const failure = { code, message: `The server refused the connection: ${code}` };
-      this.reportError(failure);
+      this.handlers.report(failure);
       this.settleStart(Object.assign(new Error(failure.message), { code }));
       return;
     }
@@ -284,7 +243,7 @@ export class NotificationsClient {
   private async resubscribe(runId: string): Promise<void> {
     const error = await this.subscriptions.settled(runId);
     if (error) {
-      this.dropRun(runId, error);
+      this.dropRun(runId, error.code);
       this.runLost(runId, { ...error, runId });
     }
   }
@@ -294,22 +253,29 @@ export class NotificationsClient {
    * failed): its `runUpdates()` loops end with the error, and the error handlers hear of it.
    */
   private runLost(runId: string, error: NotificationsClientError): void {
-    this.losses.lose(runId, error, (e) => this.reportHandlerError(e, runId));
-    this.reportError(error);
+    this.losses.lose(runId, error, (e) => this.handlers.handlerFailed(e, runId));
+    this.handlers.report(error);
   }
 
-  /** Forgets a run whose subscription failed for good. */
-  private dropRun(runId: string, error: NotificationsClientError): void {
-    this.runs.delete(runId);
+  /** Forgets a run whose subscription failed for good with `code`. */
+  private dropRun(runId: string, code: string): void {
     // Given up on a transient answer, a subscribe may still complete on the server: leave again
     // (the server applies a connection's requests on one run in order).
-    if (isTransientSubscribeError(error.code)) this.leaveRun(runId);
+    void this.forgetRun(runId, isTransientSubscribeError(code));
   }
 
-  /** Tells the server, without waiting, that this client follows the run no more. */
-  private leaveRun(runId: string): void {
+  /**
+   * Forgets a run: its handlers, its subscription in progress, and, with `leaveRoom`, the
+   * server's room too (an unanswered unsubscribe is let go: the room ends with the connection).
+   */
+  private async forgetRun(runId: string, leaveRoom: boolean): Promise<void> {
+    this.runs.delete(runId);
     this.subscriptions.end(runId);
-    if (this.socket.connected) this.socket.emit(ClientEvents.UnsubscribeFromRun, { runId });
+    if (!leaveRoom || !this.socket.connected) return;
+    await this.socket
+      .timeout(this.ackTimeoutMs)
+      .emitWithAck(ClientEvents.UnsubscribeFromRun, { runId })
+      .catch(() => undefined);
   }
 
   /** Answers `authExpiring`. If the refresh fails, the server disconnects at expiry and the reconnect asks the factory again. */
@@ -318,7 +284,7 @@ export class NotificationsClient {
     try {
       token = await this.options.accessTokenFactory();
     } catch (error) {
-      return this.reportError({ code: 'token_unavailable', message: messageOf(error) });
+      return this.handlers.report({ code: 'token_unavailable', message: messageOf(error) });
     }
     let ack: { ok: true } | ErrorAck;
     try {
@@ -328,6 +294,6 @@ export class NotificationsClient {
     } catch {
       return; // Disconnected or no answer: the reconnect brings a fresh token.
     }
-    if (!ack.ok) this.reportError({ code: ack.error.code, message: ack.error.message });
+    if (!ack.ok) this.handlers.report({ code: ack.error.code, message: ack.error.message });
   }
 }
