@@ -4,7 +4,11 @@ import { RunStore, type NewStatusUpdate, type RunLogSlice, type RunRecord } from
 
 interface MemoryRun {
   record: RunRecord;
-  log: StatusUpdate[];
+  /**
+   * Logged as the Redis store logs it, serialized, and parsed afresh for each reader: the app may
+   * change its data object later, and a reader cannot change the log.
+   */
+  log: Array<{ seq: number; json: string }>;
   expiresAt: number;
 }
 
@@ -54,8 +58,7 @@ export class MemoryRunStore extends RunStore {
     const stored: StatusUpdate = { runId, seq, ...update };
     run.record.lastSeq = seq;
     run.record.status = update.status;
-    // Logged as the Redis store logs it, serialized: the app may change its data object later.
-    run.log.push(JSON.parse(JSON.stringify(stored)) as StatusUpdate);
+    run.log.push({ seq, json: JSON.stringify(stored) });
     if (run.log.length > this.options.logMaxLength)
       run.log.splice(0, run.log.length - this.options.logMaxLength);
     run.expiresAt = this.expiry();
@@ -67,8 +70,9 @@ export class MemoryRunStore extends RunStore {
     if (!run) return { run: null, updates: [], lastSeq: 0, gap: false };
     const { log, record } = run;
     const firstSeq = log.length > 0 ? log[0].seq : record.lastSeq + 1;
-    // Copies, as the Redis store parses fresh ones: a reader cannot change the log.
-    const updates = log.filter((u) => u.seq > afterSeq).map((u) => structuredClone(u));
+    const updates = log
+      .filter((entry) => entry.seq > afterSeq)
+      .map((entry) => JSON.parse(entry.json) as StatusUpdate);
     return {
       run: copyRecord(record),
       updates,
