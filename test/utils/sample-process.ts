@@ -12,8 +12,6 @@ export interface SampleProcess {
   readonly port: number;
   readonly url: string;
   readonly child: ChildProcess;
-  /** Resolves with the exit code. */
-  readonly exited: Promise<number | null>;
   output(): string;
   /** SIGTERM and wait; resolves with the exit code. */
   stop(): Promise<number | null>;
@@ -83,7 +81,6 @@ export async function spawnSampleProcess(
     port,
     url,
     child,
-    exited,
     output: () => output,
     async stop() {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
