@@ -12,6 +12,10 @@ RUN npm run build
 
 FROM node:20-bookworm-slim
 ENV NODE_ENV=production
+# A young generation of up to 32 MiB per semi-space: at thousands of messages per second, fewer
+# in-flight objects are promoted, and old-generation pauses stop making the latency tail
+# (docs/DEPLOYMENT.md, "Node's garbage collector").
+ENV NODE_OPTIONS=--max-semi-space-size=32
 WORKDIR /app
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist

@@ -12,6 +12,8 @@
  * Options: --quick, --rounds=N, --connections=N, --clients=N, --variants=a,b,c, --rates=a,b,
  *          --send-seconds=N (length of each send step),
  *          --redis-options=JSON (ioredis options given to the library variants: experiments),
+ *          --node-flags="…" (node flags of every instance; default: the sample's, see
+ *          lib/variants.js; --node-flags= runs Node's defaults),
  *          --profile (V8 CPU profile of each instance per workload, in bench/results/profiles/;
  *          summarise with bench/profile-summary.js),
  *          --alloc-profile[=all] (instead: sampled allocations of promoted objects, or of all
@@ -36,7 +38,7 @@ const {
 } = require('./lib/processes');
 const { startRedisServer } = require('./lib/redis-server');
 const report = require('./lib/report');
-const { VARIANTS, VARIANT_NAMES } = require('./lib/variants');
+const { VARIANTS, VARIANT_NAMES, NODE_FLAGS } = require('./lib/variants');
 
 // ---------------------------------------------------------------------------------------------
 // Configuration
@@ -51,6 +53,7 @@ const OPTIONS = [
   'rates',
   'send-seconds',
   'redis-options',
+  'node-flags',
   'profile',
   'alloc-profile',
   'heap-snapshot',
@@ -111,6 +114,7 @@ function configure(args) {
     burstStepMs: 50,
     drainMaxMs: 30_000,
     variants: VARIANT_NAMES,
+    nodeFlags: NODE_FLAGS,
     profile: Boolean(args.profile),
     // true: promoted objects only; 'all': every allocation.
     allocProfile: args['alloc-profile'] === 'all' ? 'all' : Boolean(args['alloc-profile']),
@@ -120,6 +124,10 @@ function configure(args) {
   if (args.connections) config.connections = positive(args.connections, 'connections');
   if (args.clients) config.clients = positive(args.clients, 'clients');
   if (args['redis-options']) config.redisOptions = JSON.parse(args['redis-options']);
+  if (args['node-flags'] !== undefined)
+    config.nodeFlags = String(args['node-flags'] === true ? '' : args['node-flags'])
+      .split(' ')
+      .filter(Boolean);
   if (args['send-seconds']) config.sendSeconds = positive(args['send-seconds'], 'send-seconds');
   if (args.rates)
     config.sendRates = String(args.rates)
@@ -205,7 +213,8 @@ async function main() {
   log(
     `bench (${config.mode}): ${config.connections} connections on 2 instances, ${config.clients} client processes, ` +
       `${config.rounds} round(s) of ${config.variants.join(', ')}; ${info.nproc} cores, node ${info.node}; ` +
-      `dist/lib built ${build.dist_lib_built_at} (${build.dist_lib_sha256})`,
+      `dist/lib built ${build.dist_lib_built_at} (${build.dist_lib_sha256}); instances run node ` +
+      `${config.nodeFlags.length ? config.nodeFlags.join(' ') : "with Node's defaults"}`,
   );
 
   const background = await backgroundLoad();
