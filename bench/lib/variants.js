@@ -17,10 +17,10 @@ const VARIANTS = {
  * The node flags every instance runs with, whatever its variant (the comparison is of the stacks,
  * on one runtime configuration): by default the ones the sample runs with in production (its
  * Dockerfile's NODE_OPTIONS and `npm start`), a young generation of up to 32 MiB per semi-space.
- * At thousands of messages per second the default (16 MiB) fills every ≈ 0.3 s, and what is still
- * in flight then is promoted; the old generation grows by ≈ 1.3 MB/s per instance and collects
- * every few seconds, with pauses of 5–25 ms that make the latency tail. `--node-flags=` runs
- * Node's defaults.
+ * At thousands of messages per second the default (16 MiB) fills every ≈ 0.3 s; the old generation
+ * grows by ≈ 1.3 MB/s per instance and collects every few seconds, with pauses of 5–25 ms that
+ * make the latency tail, and later with the larger young generation (docs/BENCHMARKS.md, item 8).
+ * `--node-flags=` runs Node's defaults.
  */
 const NODE_FLAGS = ['--max-semi-space-size=32'];
 
