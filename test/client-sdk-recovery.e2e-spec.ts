@@ -199,6 +199,33 @@ describe('NotificationsClient recovery (scripted server)', () => {
     expect(subscribes.get('r9')).toBe(1);
   });
 
+  it('a late refusal of a subscription already replaced by a new one leaves the new one alone', async () => {
+    let refuseFirst!: () => void;
+    let server!: Socket;
+    onSubscribe = (socket, runId, nth, ack) => {
+      if (nth === 1) return void (refuseFirst = () => ack(refusal('not_found')));
+      server = socket;
+      ack({ ok: true, runId, lastSeq: 0, replayed: 0 });
+    };
+    const { client } = makeClient();
+    await client.start();
+    const first = client.subscribeToRun('r11', () => undefined);
+    await eventually(
+      () => 'the first subscribe was not sent',
+      () => subscribes.get('r11') === 1,
+    );
+    await client.unsubscribeFromRun('r11');
+    const seen: number[] = [];
+    await client.subscribeToRun('r11', (u) => seen.push(u.seq));
+    refuseFirst();
+    await expect(first).rejects.toMatchObject({ code: 'not_found' });
+    server.emit('statusUpdate', update('r11', 1, 'running'));
+    await eventually(
+      () => `updates seen: ${seen}`,
+      () => seen.length === 1,
+    );
+  });
+
   it('rejects a final refusal with its code, and forgets the run', async () => {
     onSubscribe = (_socket, _runId, _nth, ack) => ack(refusal('not_found'));
     const { client } = makeClient();
@@ -360,5 +387,23 @@ describe('NotificationsClient recovery (scripted server)', () => {
     pending[1]('token');
     await again;
     expect(client.state).toBe('connected');
+  });
+
+  it('a state handler that stops the client as it starts connecting leaves it stopped, and a later start() connects', async () => {
+    const { client } = makeClient();
+    const states: string[] = [];
+    let stopOnce = true;
+    client.onStateChange((state) => {
+      states.push(state);
+      if (state === 'connecting' && stopOnce) {
+        stopOnce = false;
+        void client.stop();
+      }
+    });
+    await expect(client.start()).rejects.toMatchObject({ code: 'stopped' });
+    // A stopped client opens nothing: start() must not go on to connect the socket.
+    expect((client as unknown as { socket: { active: boolean } }).socket.active).toBe(false);
+    await client.start();
+    expect(states).toEqual(['connecting', 'disconnected', 'connecting', 'connected']);
   });
 });

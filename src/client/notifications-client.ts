@@ -102,7 +102,8 @@ export class NotificationsClient {
     this.stopped = false;
     const starting = (this.starting = new PendingStart());
     this.setState('connecting');
-    this.socket.connect();
+    // A state handler may have stopped the client already: then it stays stopped.
+    if (this.starting === starting) this.socket.connect();
     return starting.promise;
   }
 
@@ -129,6 +130,7 @@ export class NotificationsClient {
     options: { afterSeq?: number } = {},
   ): Promise<() => Promise<void>> {
     const isNew = this.runs.add(runId, handler, options.afterSeq ?? 0);
+    const entry = this.runs.entry(runId);
     // A second handler of a run whose subscription is in progress shares its outcome.
     const pending = isNew
       ? this.socket.connected
@@ -137,7 +139,7 @@ export class NotificationsClient {
       : this.subscriptions.pending(runId);
     const error = await pending;
     if (error) {
-      if (isNew) this.dropRun(runId, error.code);
+      if (isNew) this.dropRun(runId, entry, error.code);
       throw Object.assign(new Error(error.message), { code: error.code });
     }
     return async () => {
@@ -241,11 +243,9 @@ export class NotificationsClient {
   }
 
   private async resubscribe(runId: string): Promise<void> {
+    const entry = this.runs.entry(runId);
     const error = await this.subscriptions.settled(runId);
-    if (error) {
-      this.dropRun(runId, error.code);
-      this.runLost(runId, { ...error, runId });
-    }
+    if (error && this.dropRun(runId, entry, error.code)) this.runLost(runId, { ...error, runId });
   }
 
   /**
@@ -257,11 +257,12 @@ export class NotificationsClient {
     this.handlers.report(error);
   }
 
-  /** Forgets a run whose subscription failed for good with `code`. */
-  private dropRun(runId: string, code: string): void {
-    // Given up on a transient answer, a subscribe may still complete on the server: leave again
-    // (the server applies a connection's requests on one run in order).
+  /** Forgets a run whose subscription for `entry` failed for good (not one followed anew). */
+  private dropRun(runId: string, entry: object | undefined, code: string): boolean {
+    if (this.runs.entry(runId) !== entry) return false;
+    // After a transient answer the subscribe may still complete on the server: leave (in order).
     void this.forgetRun(runId, isTransientSubscribeError(code));
+    return true;
   }
 
   /**

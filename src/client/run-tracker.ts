@@ -53,6 +53,14 @@ export class RunTracker {
     return this.runs.has(runId);
   }
 
+  /**
+   * The run's current entry, compared by identity: a run forgotten and followed again has a new
+   * one, so a late answer to the earlier subscription can tell that it is not its own.
+   */
+  entry(runId: string): object | undefined {
+    return this.runs.get(runId);
+  }
+
   /** The last seq released for a run: where a (re-)subscription resumes. */
   lastSeq(runId: string): number {
     return this.runs.get(runId)?.sequencer.lastSeq ?? 0;
