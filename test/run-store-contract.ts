@@ -89,6 +89,18 @@ export function describeRunStoreContract(
       expect((await store.readLog(r, 0)).updates[0].data).toEqual({ done: 1 });
     });
 
+    it('refuses an update whose data JSON cannot hold, and leaves the run as it was', async () => {
+      const r = runId();
+      await store.createRun(r, 'owner-1', update('running'));
+      await expect(store.append(r, update('progress', { data: { big: 1n } }))).rejects.toThrow();
+      const slice = await store.readLog(r, 0);
+      expect(slice.lastSeq).toBe(1);
+      expect(slice.run).toMatchObject({ status: 'running', lastSeq: 1 });
+      // The next update follows without a hole.
+      expect(await store.append(r, update('completed'))).toMatchObject({ seq: 2 });
+      expect((await store.readLog(r, 0)).gap).toBe(false);
+    });
+
     it('gives seq 1, 2, 3… and keeps status, message and data', async () => {
       const r = runId();
       await store.createRun(r, 'o');

@@ -56,9 +56,11 @@ export class MemoryRunStore extends RunStore {
     if (!run) return null;
     const seq = run.record.lastSeq + 1;
     const stored: StatusUpdate = { runId, seq, ...update };
+    // Serialized first: data JSON cannot hold (a BigInt, a cycle) throws before the run changes.
+    const json = JSON.stringify(stored);
     run.record.lastSeq = seq;
     run.record.status = update.status;
-    run.log.push({ seq, json: JSON.stringify(stored) });
+    run.log.push({ seq, json });
     if (run.log.length > this.options.logMaxLength)
       run.log.splice(0, run.log.length - this.options.logMaxLength);
     run.expiresAt = this.expiry();
