@@ -13,8 +13,7 @@ RUN npm run build
 FROM node:20-bookworm-slim
 ENV NODE_ENV=production
 # A young generation of up to 32 MiB per semi-space: at thousands of messages per second, young
-# collections come half as often and old-generation ones, whose pauses make the latency tail, later
-# (docs/DEPLOYMENT.md, "Node's garbage collector").
+# collections come half as often (docs/DEPLOYMENT.md, "Node's garbage collector").
 ENV NODE_OPTIONS=--max-semi-space-size=32
 WORKDIR /app
 COPY --from=build /app/node_modules ./node_modules

@@ -124,10 +124,12 @@ function configure(args) {
   if (args.connections) config.connections = positive(args.connections, 'connections');
   if (args.clients) config.clients = positive(args.clients, 'clients');
   if (args['redis-options']) config.redisOptions = JSON.parse(args['redis-options']);
+  if (args['node-flags'] === true)
+    throw new Error(
+      "--node-flags needs a value: --node-flags='--flag …', or --node-flags= for Node's defaults",
+    );
   if (args['node-flags'] !== undefined)
-    config.nodeFlags = String(args['node-flags'] === true ? '' : args['node-flags'])
-      .split(' ')
-      .filter(Boolean);
+    config.nodeFlags = args['node-flags'].split(/\s+/).filter(Boolean);
   if (args['send-seconds']) config.sendSeconds = positive(args['send-seconds'], 'send-seconds');
   if (args.rates)
     config.sendRates = String(args.rates)
