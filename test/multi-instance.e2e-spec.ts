@@ -1,6 +1,7 @@
 import { describeCoreScenarios } from './core-scenarios';
 import { http } from './utils/http';
-import { LocalIdentityProvider, randomGuid } from './utils/identity-provider';
+import { startEntraPair, type EntraPair } from './utils/entra-pair';
+import { randomGuid } from './utils/identity-provider';
 import { startRedisServer, type RedisServerHandle } from './utils/redis-server';
 import { startSampleInstance, testConfig, type SampleInstance } from './utils/sample-instance';
 import { closeAll, connectClient, connectError } from './utils/socket-client';
@@ -8,42 +9,27 @@ import { closeAll, connectClient, connectError } from './utils/socket-client';
 // Two sample instances sharing a real Redis, Entra ID tokens from a local identity provider.
 describe('two instances on Redis, Entra ID tokens', () => {
   let redis: RedisServerHandle;
-  let idp: LocalIdentityProvider;
-  let instances: SampleInstance[] = [];
+  let pair: EntraPair;
   const runSteps = 3;
-  const oids = new Map<string, string>();
 
   beforeAll(async () => {
-    [redis, idp] = await Promise.all([startRedisServer(), LocalIdentityProvider.start()]);
-    const config = testConfig({
-      authMode: 'entra',
-      tenants: [idp.tenantId],
-      audiences: [idp.audience],
-      authorityHost: idp.authorityHost,
-      redisUrl: redis.url,
-      runSteps,
-      runStepMs: 40,
-    });
-    instances = await Promise.all([startSampleInstance(config), startSampleInstance(config)]);
+    redis = await startRedisServer();
+    pair = await startEntraPair(redis.url, { runSteps, runStepMs: 40 });
   });
 
   afterAll(async () => {
-    await Promise.all(instances.map((i) => i.close()));
-    await Promise.all([redis?.stop(), idp?.stop()]);
+    await pair?.close();
+    await redis?.stop();
   });
 
   describeCoreScenarios('core scenarios', () => ({
-    urls: () => [instances[0].url, instances[1].url],
+    urls: () => [pair.instances[0].url, pair.instances[1].url],
     runSteps,
-    tokenFor: async (name) => {
-      if (!oids.has(name)) oids.set(name, randomGuid());
-      const oid = oids.get(name)!;
-      return { token: await idp.issueToken({ oid }), userId: oid };
-    },
+    tokenFor: (name) => pair.tokenFor(name),
   }));
 
   describe('5. handshake refusals carry the protocol code', () => {
-    const url = () => instances[0].url;
+    const url = () => pair.instances[0].url;
 
     it('a missing token: token_missing', async () => {
       expect(await connectError(url(), {})).toEqual({
@@ -53,7 +39,7 @@ describe('two instances on Redis, Entra ID tokens', () => {
     });
 
     it('an expired token: token_expired', async () => {
-      const token = await idp.issueToken({ expiresInSeconds: -3600 });
+      const token = await pair.idp.issueToken({ expiresInSeconds: -3600 });
       expect(await connectError(url(), { auth: { token } })).toEqual({
         message: 'unauthorized',
         data: { code: 'token_expired' },
@@ -61,7 +47,7 @@ describe('two instances on Redis, Entra ID tokens', () => {
     });
 
     it('a token for another audience: token_invalid', async () => {
-      const token = await idp.issueToken({ claims: { aud: 'api://another-api' } });
+      const token = await pair.idp.issueToken({ claims: { aud: 'api://another-api' } });
       expect(await connectError(url(), { auth: { token } })).toEqual({
         message: 'unauthorized',
         data: { code: 'token_invalid' },
@@ -70,17 +56,17 @@ describe('two instances on Redis, Entra ID tokens', () => {
 
     it('a token from a tenant outside the allow-list: tenant_not_allowed, with no key fetched', async () => {
       const otherTenant = randomGuid();
-      const token = await idp.issueToken({ tid: otherTenant });
-      idp.resetCounts();
+      const token = await pair.idp.issueToken({ tid: otherTenant });
+      pair.idp.resetCounts();
       expect(await connectError(url(), { auth: { token } })).toEqual({
         message: 'unauthorized',
         data: { code: 'tenant_not_allowed' },
       });
-      expect(idp.requestCount()).toBe(0);
+      expect(pair.idp.requestCount()).toBe(0);
     });
 
     it('a valid token connects, from auth.token, a Bearer prefix, or the Authorization header', async () => {
-      const token = await idp.issueToken();
+      const token = await pair.idp.issueToken();
       const sockets = [
         await connectClient(url(), token),
         await connectClient(url(), `Bearer ${token}`),
@@ -95,7 +81,7 @@ describe('two instances on Redis, Entra ID tokens', () => {
   });
 
   it('/health names the Redis check and answers 200 while Redis is up', async () => {
-    for (const instance of instances) {
+    for (const instance of pair.instances) {
       const res = await http(`${instance.url}/health`);
       expect(res.status).toBe(200);
       expect(res.body).toMatchObject({
@@ -109,7 +95,7 @@ describe('two instances on Redis, Entra ID tokens', () => {
   });
 
   it('/dev/token does not exist outside dev mode', async () => {
-    expect((await http(`${instances[0].url}/dev/token?user=alice`)).status).toBe(404);
+    expect((await http(`${pair.instances[0].url}/dev/token?user=alice`)).status).toBe(404);
   });
 });
 

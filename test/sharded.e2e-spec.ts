@@ -3,11 +3,11 @@ import { NotificationsMetrics } from '../lib';
 import type { StatusUpdate, UserNotification } from '../src/protocol/messages';
 import { DEV_TENANT_ID, DevIdentity } from '../sample/dev-identity/dev-identity';
 import { describeCoreScenarios } from './core-scenarios';
+import { startEntraPair, type EntraPair } from './utils/entra-pair';
 import { LocalIdentityProvider, randomGuid } from './utils/identity-provider';
 import { startLibraryApp, type LibraryApp } from './utils/library-app';
 import { startRedisCluster, type RedisClusterHandle } from './utils/redis-cluster';
 import { startRedisServer, type RedisServerHandle } from './utils/redis-server';
-import { startSampleInstance, testConfig, type SampleInstance } from './utils/sample-instance';
 import { closeAll, connectClient, emitWithAck, record, waitUntil } from './utils/socket-client';
 
 const runSteps = 3;
@@ -19,35 +19,21 @@ function describeShardedTopology(
 ) {
   describe(name, () => {
     let redis: { url: string; stop(): Promise<void> };
-    let idp: LocalIdentityProvider;
-    let instances: SampleInstance[] = [];
-    const oids = new Map<string, string>();
+    let pair: EntraPair;
 
     beforeAll(async () => {
-      [redis, idp] = await Promise.all([redisUrl(), LocalIdentityProvider.start()]);
-      const config = testConfig({
-        authMode: 'entra',
-        tenants: [idp.tenantId],
-        audiences: [idp.audience],
-        authorityHost: idp.authorityHost,
-        redisUrl: redis.url,
-        redisMode: 'sharded',
-        runSteps,
-      });
-      instances = [await startSampleInstance(config), await startSampleInstance(config)];
+      redis = await redisUrl();
+      pair = await startEntraPair(redis.url, { redisMode: 'sharded', runSteps });
     }, 30_000);
     afterAll(async () => {
-      await Promise.all(instances.map((i) => i.close()));
-      await Promise.all([redis?.stop(), idp?.stop()]);
+      await pair?.close();
+      await redis?.stop();
     });
 
     describeCoreScenarios('core scenarios', () => ({
-      urls: () => [instances[0].url, instances[1].url],
+      urls: () => [pair.instances[0].url, pair.instances[1].url],
       runSteps,
-      tokenFor: async (user) => {
-        if (!oids.has(user)) oids.set(user, randomGuid());
-        return { token: await idp.issueToken({ oid: oids.get(user)! }), userId: oids.get(user)! };
-      },
+      tokenFor: (user) => pair.tokenFor(user),
     }));
 
     it("the sample's dev identity shares one signing key through this Redis", async () => {
@@ -62,13 +48,16 @@ function describeShardedTopology(
         ? { clusterNodes: redis.url.split(','), mode: 'sharded' as const }
         : { url: redis.url, mode: 'sharded' as const };
       const worker = await startLibraryApp({
-        auth: idp.authOptions(),
+        auth: pair.idp.authOptions(),
         redis: target,
         gateway: false,
       });
       try {
         const oid = randomGuid();
-        const socket = await connectClient(instances[1].url, await idp.issueToken({ oid }));
+        const socket = await connectClient(
+          pair.instances[1].url,
+          await pair.idp.issueToken({ oid }),
+        );
         const updates = record<StatusUpdate>(socket, 'statusUpdate');
         const notes = record<UserNotification>(socket, 'notification');
         const run = await worker.notifications.createRun(oid);
