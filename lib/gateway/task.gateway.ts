@@ -110,17 +110,14 @@ export class TaskGateway
 
   afterInit(namespace: Namespace): void {
     this.namespace = namespace;
+    // Built once: every handshake is admitted with the same collaborators.
+    const admission = { hub: this.hub, presence: this.presence, connections: this.connections };
     namespace.use(
       createHandshakeAuthMiddleware(this.authenticator, {
         allowTokenInQuery: this.options.auth?.allowTokenInQuery ?? false,
         keep: (user) => this.claims.keep(user),
         onRefused: (code) => this.metrics.handshakes.inc({ outcome: 'refused', code }),
-        admit: (user, socket) =>
-          admitConnection(
-            { hub: this.hub, presence: this.presence, connections: this.connections },
-            user,
-            socket,
-          ),
+        admit: (user, socket) => admitConnection(admission, user, socket),
       }),
     );
     this.hub.attach(namespace);

@@ -19,7 +19,7 @@ export class OwnerOnlyRunAccessPolicy extends RunAccessPolicy {
 }
 
 /** True when the user's access to the run was revoked (`revokeRunAccess`). */
-export function isRevoked(run: RunRecord, user: AuthenticatedUser): boolean {
+function isRevoked(run: RunRecord, user: AuthenticatedUser): boolean {
   return run.revoked?.includes(user.userId) ?? false;
 }
 
