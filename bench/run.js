@@ -130,6 +130,11 @@ function configure(args) {
     );
   if (args['node-flags'] !== undefined)
     config.nodeFlags = args['node-flags'].split(/\s+/).filter(Boolean);
+  // BENCH_SERVER_ARGS: diagnostic flags (e.g. --trace-gc) after those, printed and recorded with them.
+  config.nodeFlags = [
+    ...config.nodeFlags,
+    ...(process.env.BENCH_SERVER_ARGS || '').split(/\s+/).filter(Boolean),
+  ];
   if (args['send-seconds']) config.sendSeconds = positive(args['send-seconds'], 'send-seconds');
   if (args.rates)
     config.sendRates = String(args.rates)

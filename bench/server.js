@@ -67,7 +67,7 @@ async function startBaseline({ redisUrl }) {
     async createRun(ownerId, firstUpdate) {
       const runId = randomUUID();
       seqs.set(runId, 0);
-      if (firstUpdate) await this.publishRunUpdate(runId, firstUpdate);
+      await this.publishRunUpdate(runId, firstUpdate);
       return runId;
     },
     async publishRunUpdate(runId, update) {

@@ -82,9 +82,7 @@ class Bench {
   async startServers(variant, round) {
     const servers = [];
     for (let s = 0; s < 2; s++) {
-      // BENCH_SERVER_ARGS: diagnostic node flags for the instances, e.g. --trace-gc (in the logs).
-      const extra = (process.env.BENCH_SERVER_ARGS || '').split(' ').filter(Boolean);
-      const execArgv = ['--expose-gc', ...this.config.nodeFlags, ...extra];
+      const execArgv = ['--expose-gc', ...this.config.nodeFlags];
       const log = path.join(this.logDir, `${variant}-r${round}-i${s}.log`);
       servers.push(forkChild('server.js', `${variant}#${s}`, log, execArgv));
     }

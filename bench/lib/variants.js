@@ -16,12 +16,8 @@ const VARIANTS = {
 /**
  * The node flags every instance runs with, whatever its variant (the comparison is of the stacks,
  * on one runtime configuration): by default the ones the sample runs with in production (its
- * Dockerfile's NODE_OPTIONS and `npm start`), a young generation of up to 32 MiB per semi-space.
- * At thousands of messages per second the default (16 MiB) fills every ≈ 0.3 s; the old generation
- * grows by ≈ 1.3 MB/s per instance and collects every few seconds, with final pauses of 3–25 ms,
- * the largest part of the latency tail; with 32 MiB, young collections come half as often and the
- * first old-generation one after a full collection later (docs/BENCHMARKS.md, item 8).
- * `--node-flags=` runs Node's defaults.
+ * Dockerfile's NODE_OPTIONS and `npm start`), a young generation of up to 32 MiB per semi-space;
+ * why and what it does: docs/BENCHMARKS.md, item 8. `--node-flags=` runs Node's defaults.
  */
 const NODE_FLAGS = ['--max-semi-space-size=32'];
 
