@@ -1,7 +1,11 @@
 import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Server, type Socket } from 'socket.io';
-import { NotificationsClient, type NotificationsClientError } from '../src/client';
+import {
+  NotificationsClient,
+  type NotificationsClientError,
+  type NotificationsClientOptions,
+} from '../src/client';
 import type { StatusUpdate } from '../src/protocol/messages';
 import { delay, eventually } from './utils/wait';
 
@@ -68,7 +72,10 @@ describe('NotificationsClient recovery (scripted server)', () => {
     await new Promise((resolve) => io.close(resolve));
   });
 
-  function makeClient(accessTokenFactory: () => string | Promise<string> = () => 'token') {
+  function makeClient(
+    accessTokenFactory: () => string | Promise<string> = () => 'token',
+    overrides: Partial<NotificationsClientOptions> = {},
+  ) {
     const errors: NotificationsClientError[] = [];
     const client = new NotificationsClient({
       url,
@@ -76,6 +83,7 @@ describe('NotificationsClient recovery (scripted server)', () => {
       transports: ['websocket'],
       reconnect: { initialDelayMs: 20, maxDelayMs: 100 },
       ackTimeoutMs: 2000,
+      ...overrides,
     });
     client.onError((e) => errors.push(e));
     clients.push(client);
@@ -262,20 +270,14 @@ describe('NotificationsClient recovery (scripted server)', () => {
     // The log lost what the client asks for, and the run's HTTP route keeps failing.
     onSubscribe = (_socket, runId, _nth, ack) =>
       ack({ ok: true, runId, lastSeq: 3, replayed: 0, gap: true });
-    const errors: NotificationsClientError[] = [];
     let fetches = 0;
-    const client = new NotificationsClient({
-      url,
-      accessTokenFactory: () => 'token',
-      transports: ['websocket'],
+    const { client, errors } = makeClient(undefined, {
       gapTimeoutMs: 10,
       fetchRun: () => {
         fetches++;
         return Promise.reject(new Error('HTTP 503'));
       },
     });
-    clients.push(client);
-    client.onError((e) => errors.push(e));
     await client.start();
     const loop = (async () => {
       for await (const u of client.runUpdates('r6')) void u;
