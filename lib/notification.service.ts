@@ -77,9 +77,12 @@ export class NotificationService {
    * subscribers. Resolves once the update is stored; rejects if the run does not exist.
    */
   async publishRunUpdate(runId: string, update: RunUpdateInput): Promise<StatusUpdate> {
-    const stored = await this.runs.append(runId, this.entry(update));
-    if (!stored) throw new NotificationsError('not_found', `Run ${runId} does not exist.`);
-    this.emitUpdate(stored);
+    const appended = await this.runs.append(runId, this.entry(update));
+    if (!appended) throw new NotificationsError('not_found', `Run ${runId} does not exist.`);
+    const { update: stored, runCreatedAt } = appended;
+    // To this run's room: the subscribers of an expired run under the id are in another.
+    this.hub.namespace.to(runRoom(runId, runCreatedAt)).emit(ServerEvents.StatusUpdate, stored);
+    this.metrics.countEmitted('status_update');
     return stored;
   }
 
@@ -95,11 +98,6 @@ export class NotificationService {
     if (update.message !== undefined) entry.message = update.message;
     if (update.data !== undefined) entry.data = update.data;
     return entry;
-  }
-
-  private emitUpdate(stored: StatusUpdate): void {
-    this.hub.namespace.to(runRoom(stored.runId)).emit(ServerEvents.StatusUpdate, stored);
-    this.metrics.countEmitted('status_update');
   }
 
   /** The run with its logged updates, or null. Callers check ownership before showing it. */

@@ -12,7 +12,33 @@ export function userRoom(userId: string): string {
 /** Prefix of every run room: a socket's run subscriptions are its rooms that start with it. */
 export const RUN_ROOM_PREFIX = 'run:';
 
-/** Socket.io room holding the connections admitted to one run. */
-export function runRoom(runId: string): string {
-  return `${RUN_ROOM_PREFIX}${runId}`;
+// Not a run id character: the run id is what comes before the first one.
+const GENERATION_MARK = '@';
+
+/**
+ * Socket.io room holding the connections admitted to one run: `run:<runId>@<creation time>`. A run
+ * id can be used again once its run has expired, possibly by another user; the creation time gives
+ * the new run a room of its own, so that the expired run's subscribers (still in theirs) never
+ * receive it, whatever order instances learn of the two runs in. `createdAt` is the run's
+ * (`RunRecord.createdAt`), the same identity the gateway checks a subscription against.
+ */
+export function runRoom(runId: string, createdAt: string): string {
+  const ms = Date.parse(createdAt);
+  // Base 36 of the milliseconds keeps the room (and the sharded adapter's channel) short.
+  const generation = Number.isNaN(ms) ? createdAt : ms.toString(36);
+  return `${RUN_ROOM_PREFIX}${runId}${GENERATION_MARK}${generation}`;
+}
+
+/** The run id of a run room; undefined for any other room. */
+export function runIdOfRoom(room: string): string | undefined {
+  if (!room.startsWith(RUN_ROOM_PREFIX)) return undefined;
+  const mark = room.indexOf(GENERATION_MARK, RUN_ROOM_PREFIX.length);
+  return mark > RUN_ROOM_PREFIX.length ? room.slice(RUN_ROOM_PREFIX.length, mark) : undefined;
+}
+
+/** Those of `rooms` (a socket's) that belong to the run id, whichever run under it they are for. */
+export function roomsOfRunId(rooms: Iterable<string>, runId: string): string[] {
+  const held: string[] = [];
+  for (const room of rooms) if (runIdOfRoom(room) === runId) held.push(room);
+  return held;
 }

@@ -6,6 +6,7 @@
 import type { Socket } from 'socket.io-client';
 import { ExpirySchedule } from '../lib/gateway/expiry-schedule';
 import { NotificationsHub } from '../lib/gateway/notifications-hub';
+import { runRoom, userRoom } from '../lib/notifications.constants';
 import type { StatusUpdate } from '../src/protocol/messages';
 import { FuzzHarness, newStats } from './fuzz/fuzz-harness';
 import { createAttacker, issueForeignTokens, startFuzzApp } from './fuzz/fuzz-setup';
@@ -40,7 +41,7 @@ describe('fuzz: 10,000 malformed messages from 4 attackers while a client follow
   const harness = new FuzzHarness(() => lib.url);
   const { attackers } = harness;
 
-  let victim: { oid: string; socket: Socket; runId: string };
+  let victim: { oid: string; socket: Socket; runId: string; createdAt: string };
   let heapBefore = 0;
   /** Server-side state with the victim alone connected: what remains once the attackers leave. */
   const baseline = { sockets: 0, expiryEntries: 0 };
@@ -53,8 +54,9 @@ describe('fuzz: 10,000 malformed messages from 4 attackers while a client follow
 
     const victimOid = randomGuid();
     const victimToken = await idp.issueToken({ oid: victimOid });
-    const { runId } = await lib.notifications.createRun(victimOid);
-    victim = { oid: victimOid, socket: await connectClient(lib.url, victimToken), runId };
+    const { runId, createdAt } = await lib.notifications.createRun(victimOid);
+    const socket = await connectClient(lib.url, victimToken);
+    victim = { oid: victimOid, socket, runId, createdAt };
     baseline.sockets = hub.namespace.sockets.size;
     baseline.expiryEntries = expiry.size;
 
@@ -211,7 +213,7 @@ describe('fuzz: 10,000 malformed messages from 4 attackers while a client follow
 
     // Rooms left: the victim's own socket room, user room and run room.
     expect([...hub.namespace.adapter.rooms.keys()].sort()).toEqual(
-      [victim.socket.id, `user:${victim.oid}`, `run:${victim.runId}`].sort(),
+      [victim.socket.id, userRoom(victim.oid), runRoom(victim.runId, victim.createdAt)].sort(),
     );
     // Token-expiry tracking holds only live connections. Handlers still in flight when a
     // connection closed have long finished (the heap measurement above took several turns).

@@ -8,6 +8,7 @@ import {
   type RunRecord,
 } from '../lib';
 import { NotificationsHub } from '../lib/gateway/notifications-hub';
+import { roomsOfRunId } from '../lib/notifications.constants';
 import type { StatusUpdate } from '../src/protocol/messages';
 import { LocalIdentityProvider, randomGuid } from './utils/identity-provider';
 import { startLibraryApp, type LibraryApp } from './utils/library-app';
@@ -96,7 +97,12 @@ describe('gateway races', () => {
   const runs = new GatedRunStore({ logMaxLength: 100, ttlSeconds: 3600 });
   const presence = new HeldPresenceStore({ ttlMs: 30_000 });
   const namespace = () => lib.app.get(NotificationsHub).namespace;
-  const room = (runId: string) => namespace().adapter.rooms.get(`run:${runId}`);
+  /** Connections in a room of the run id. */
+  const roomSize = (runId: string) =>
+    roomsOfRunId(namespace().adapter.rooms.keys(), runId).reduce(
+      (total, room) => total + namespace().adapter.rooms.get(room)!.size,
+      0,
+    );
   /** Resolves when the server side of `socket` has received `event`. */
   const serverReceived = (socket: Socket, event: string) =>
     new Promise<void>((resolve) =>
@@ -185,7 +191,7 @@ describe('gateway races', () => {
   }) {
     await eventually(
       () => 'still in the run room',
-      () => (room(runId)?.size ?? 0) === 0,
+      () => roomSize(runId) === 0,
     );
     await notifications.publishRunUpdate(runId, { status: 'running' });
     // Sent after the update, to the same connection: once it is here, the update would be too.

@@ -47,7 +47,7 @@ describe('RedisRunStore on a real Redis', () => {
         status: 'running',
         at: new Date().toISOString(),
       });
-      expect(next?.seq).toBe(first ? 2 : 1);
+      expect(next).toMatchObject({ update: { seq: first ? 2 : 1 }, runCreatedAt: run.createdAt });
       expect((await store.readLog('r-stale', 0)).updates.map((u) => u.seq)).toEqual(
         first ? [1, 2] : [1],
       );

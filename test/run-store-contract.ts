@@ -50,7 +50,11 @@ export function describeRunStoreContract(
         lastSeq: 1,
         gap: false,
       });
-      expect(await store.append(r, update('completed'))).toMatchObject({ seq: 2 });
+      // The update, and which run (of those the id has named) it went to.
+      expect(await store.append(r, update('completed'))).toEqual({
+        update: { runId: r, seq: 2, ...update('completed'), at: expect.any(String) },
+        runCreatedAt: created.createdAt,
+      });
       // A taken id stays refused, and its log untouched.
       await expect(store.createRun(r, 'owner-2', update('queued'))).rejects.toMatchObject({
         code: 'conflict',
@@ -97,18 +101,20 @@ export function describeRunStoreContract(
       expect(slice.lastSeq).toBe(1);
       expect(slice.run).toMatchObject({ status: 'running', lastSeq: 1 });
       // The next update follows without a hole.
-      expect(await store.append(r, update('completed'))).toMatchObject({ seq: 2 });
+      expect(await store.append(r, update('completed'))).toMatchObject({ update: { seq: 2 } });
       expect((await store.readLog(r, 0)).gap).toBe(false);
     });
 
     it('gives seq 1, 2, 3… and keeps status, message and data', async () => {
       const r = runId();
       await store.createRun(r, 'o');
-      const a = await store.append(r, update('queued'));
-      const b = await store.append(
-        r,
-        update('progress', { message: 'half', data: { percent: 50, nested: [1, 'x'] } }),
-      );
+      const a = (await store.append(r, update('queued')))?.update;
+      const b = (
+        await store.append(
+          r,
+          update('progress', { message: 'half', data: { percent: 50, nested: [1, 'x'] } }),
+        )
+      )?.update;
       expect(a).toMatchObject({ runId: r, seq: 1, status: 'queued' });
       expect(b).toMatchObject({
         runId: r,
@@ -133,7 +139,7 @@ export function describeRunStoreContract(
       const results = await Promise.all(
         Array.from({ length: 50 }, () => store.append(r, update('progress'))),
       );
-      expect(results.map((u) => u!.seq).sort((x, y) => x - y)).toEqual(
+      expect(results.map((u) => u!.update.seq).sort((x, y) => x - y)).toEqual(
         Array.from({ length: 50 }, (_, i) => i + 1),
       );
       const log = await store.readLog(r, 0);

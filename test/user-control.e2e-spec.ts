@@ -1,4 +1,5 @@
 import { NotificationsHub } from '../lib/gateway/notifications-hub';
+import { runRoom } from '../lib/notifications.constants';
 import type { StatusUpdate, UserNotification } from '../src/protocol/messages';
 import { LocalIdentityProvider, randomGuid } from './utils/identity-provider';
 import { startLibraryApp, type LibraryApp } from './utils/library-app';
@@ -134,7 +135,7 @@ describe('presence and user control across instances', () => {
     closeAll(...owner.sockets);
 
     async function expectRevoked() {
-      await roomsGone(`run:${run.runId}`);
+      await roomsGone(runRoom(run.runId, run.createdAt));
     }
   });
 
@@ -149,7 +150,7 @@ describe('presence and user control across instances', () => {
     for (const s of owner.sockets)
       for (const r of runs) await emitWithAck(s, 'subscribeToRun', r.runId);
     apps[0].notifications.removeUserFromAllRuns(owner.oid);
-    await roomsGone(...runs.map((r) => `run:${r.runId}`));
+    await roomsGone(...runs.map((r) => runRoom(r.runId, r.createdAt)));
     for (const r of runs)
       await apps[1].notifications.publishRunUpdate(r.runId, { status: 'running' });
     apps[0].notifications.sendToUser(owner.oid, 'after', {});

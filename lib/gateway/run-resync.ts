@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import type { Namespace } from 'socket.io';
 import { ServerEvents } from '../../src/protocol/events';
-import { RUN_ROOM_PREFIX } from '../notifications.constants';
+import { runIdOfRoom, runRoom } from '../notifications.constants';
 import { RunStore } from '../runs/run-store';
 import { RedisConnections } from '../scale-out/redis-connections';
 import { NotificationsMetrics } from '../metrics/notifications-metrics';
@@ -51,16 +51,17 @@ export class RunResync implements OnModuleDestroy {
   async resync(since: number): Promise<number> {
     const namespace = this.namespace;
     if (!namespace) return 0;
-    const rooms = [...namespace.adapter.rooms.keys()].filter((room) =>
-      room.startsWith(RUN_ROOM_PREFIX),
+    const rooms = [...namespace.adapter.rooms.keys()].filter(
+      (room) => runIdOfRoom(room) !== undefined,
     );
     let emitted = 0;
     for (const room of rooms) {
-      const runId = room.slice(RUN_ROOM_PREFIX.length);
+      const runId = runIdOfRoom(room)!;
       try {
         // The run's lastSeq first, to read only its recent updates (a log can be long).
         const run = await this.runs.getRun(runId);
-        if (!run) continue;
+        // A room of an expired run whose id was reused gets nothing of the new run.
+        if (!run || runRoom(runId, run.createdAt) !== room) continue;
         const slice = await this.runs.readLog(runId, Math.max(0, run.lastSeq - MAX_RECENT));
         for (const update of slice.updates) {
           if (Date.parse(update.at) < since) continue;

@@ -20,6 +20,7 @@ import { AuthError } from '../errors/auth.error';
 import { NotificationsConfigError } from '../errors/notifications.error';
 import {
   NOTIFICATIONS_RESOLVED_OPTIONS,
+  roomsOfRunId,
   runRoom,
   RUN_ROOM_PREFIX,
 } from '../notifications.constants';
@@ -206,21 +207,25 @@ export class TaskGateway
     { runId, afterSeq }: { runId: string; afterSeq: number },
   ): Promise<SubscribeAck | ErrorAck> {
     const state = socket.data;
-    const room = runRoom(runId);
-    // inOrder settled any earlier request on this run: it is new unless its room is joined.
-    const isNew = !socket.rooms.has(room);
+    // inOrder settled any earlier request on this run id: it is new unless one of its rooms is
+    // joined (that of the run under the id now, or of one that expired).
+    const held = roomsOfRunId(socket.rooms, runId);
+    const isNew = held.length === 0;
     const max = this.options.limits.maxSubscriptionsPerConnection;
     if (isNew && subscribedRuns(socket) + (state.pending ?? 0) >= max) {
       return errorAck('too_many_subscriptions', `At most ${max} runs per connection.`);
     }
     // Counted as pending until settled, so that concurrent subscribes cannot overshoot the limit.
     if (isNew) state.pending = (state.pending ?? 0) + 1;
+    let joined: string | undefined;
     try {
       const run = await this.runs.getRun(runId);
       if (!run || !(await canAccessRun(this.accessPolicy, state.user, run))) {
         return errorAck('not_found', 'No such run.');
       }
       if (!socket.connected) return errorAck('not_found', 'Disconnected.');
+      const room = runRoom(runId, run.createdAt);
+      if (!held.includes(room)) joined = room;
       // Join before reading the log: an update published in between is then either in the log
       // or delivered live (possibly both; the client drops duplicates by seq).
       await socket.join(room);
@@ -234,6 +239,8 @@ export class TaskGateway
         await socket.leave(room);
         return errorAck('not_found', 'No such run.');
       }
+      // The subscription to an expired run under this id, if any, is replaced by this one.
+      for (const old of held) if (old !== room) await socket.leave(old);
       for (const update of slice.updates) socket.emit(ServerEvents.StatusUpdate, update);
       const ack: SubscribeAck = {
         ok: true,
@@ -246,7 +253,7 @@ export class TaskGateway
     } catch (error) {
       this.logger.error(`subscribeToRun failed: ${(error as Error).message}`);
       // Not left in a room whose subscription the ack reports as failed.
-      if (isNew) await socket.leave(room);
+      if (joined !== undefined) await socket.leave(joined);
       return errorAck('internal', 'The subscription could not be completed; retry.');
     } finally {
       if (isNew) state.pending = state.pending! - 1;
@@ -262,7 +269,7 @@ export class TaskGateway
     if (!runId) return errorAck('invalid_argument', 'Expected a run id or {runId}.');
     // After a subscribe still in progress, which would otherwise join once this has left.
     return inOrder(socket.data, runId, async () => {
-      await socket.leave(runRoom(runId));
+      for (const room of roomsOfRunId(socket.rooms, runId)) await socket.leave(room);
       return { ok: true } as const;
     });
   }

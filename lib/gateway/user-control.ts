@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Namespace, Socket } from 'socket.io';
 import { ServerEvents } from '../../src/protocol/events';
-import { runRoom, userRoom, RUN_ROOM_PREFIX } from '../notifications.constants';
+import { roomsOfRunId, userRoom, RUN_ROOM_PREFIX } from '../notifications.constants';
 import { RedisConnections } from '../scale-out/redis-connections';
 
 const CONTROL_EVENT = 'notifications:control';
@@ -53,7 +53,7 @@ export class UserControl {
             if (room.startsWith(RUN_ROOM_PREFIX)) void socket.leave(room);
           break;
         case 'leaveRun':
-          void socket.leave(runRoom(command.runId));
+          for (const room of roomsOfRunId(socket.rooms, command.runId)) void socket.leave(room);
           break;
       }
     }

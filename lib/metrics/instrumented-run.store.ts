@@ -1,6 +1,6 @@
-import type { StatusUpdate } from '../../src/protocol/messages';
 import {
   RunStore,
+  type AppendedUpdate,
   type NewStatusUpdate,
   type RunLogSlice,
   type RunRecord,
@@ -26,7 +26,7 @@ export class InstrumentedRunStore extends RunStore {
     return this.metrics.timeStore('get', () => this.inner.getRun(runId));
   }
 
-  append(runId: string, update: NewStatusUpdate): Promise<StatusUpdate | null> {
+  append(runId: string, update: NewStatusUpdate): Promise<AppendedUpdate | null> {
     return this.metrics.timeStore('append', () => this.inner.append(runId, update));
   }
 

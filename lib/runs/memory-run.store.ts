@@ -1,6 +1,12 @@
 import type { StatusUpdate } from '../../src/protocol/messages';
 import { NotificationsError } from '../errors/notifications.error';
-import { RunStore, type NewStatusUpdate, type RunLogSlice, type RunRecord } from './run-store';
+import {
+  RunStore,
+  type AppendedUpdate,
+  type NewStatusUpdate,
+  type RunLogSlice,
+  type RunRecord,
+} from './run-store';
 
 interface MemoryRun {
   record: RunRecord;
@@ -51,7 +57,7 @@ export class MemoryRunStore extends RunStore {
     return run ? copyRecord(run.record) : null;
   }
 
-  async append(runId: string, update: NewStatusUpdate): Promise<StatusUpdate | null> {
+  async append(runId: string, update: NewStatusUpdate): Promise<AppendedUpdate | null> {
     const run = this.live(runId);
     if (!run) return null;
     const seq = run.record.lastSeq + 1;
@@ -64,7 +70,7 @@ export class MemoryRunStore extends RunStore {
     if (run.log.length > this.options.logMaxLength)
       run.log.splice(0, run.log.length - this.options.logMaxLength);
     run.expiresAt = this.expiry();
-    return stored;
+    return { update: stored, runCreatedAt: run.record.createdAt };
   }
 
   async readLog(runId: string, afterSeq: number): Promise<RunLogSlice> {

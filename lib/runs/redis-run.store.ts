@@ -1,8 +1,14 @@
 import type { Redis } from 'ioredis';
 import type { RedisClient } from '../scale-out/redis-connections';
-import type { RunStatus, StatusUpdate } from '../../src/protocol/messages';
+import type { RunStatus } from '../../src/protocol/messages';
 import { NotificationsError } from '../errors/notifications.error';
-import { RunStore, type NewStatusUpdate, type RunLogSlice, type RunRecord } from './run-store';
+import {
+  RunStore,
+  type AppendedUpdate,
+  type NewStatusUpdate,
+  type RunLogSlice,
+  type RunRecord,
+} from './run-store';
 
 // The scripts touch only the run's two keys, which share a hash tag, so they run on one Redis
 // Cluster slot. CREATE_RUN logs the first update when given one (ARGV[4] status, ARGV[5] body).
@@ -27,7 +33,7 @@ redis.call('HSET', KEYS[1], 'status', ARGV[1])
 redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[3], seq .. '-0', 'u', ARGV[2])
 redis.call('PEXPIRE', KEYS[1], ARGV[4])
 redis.call('PEXPIRE', KEYS[2], ARGV[4])
-return seq`;
+return {seq, redis.call('HGET', KEYS[1], 'createdAt')}`;
 
 const REVOKE = `
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
@@ -52,7 +58,7 @@ interface ScriptedRedis extends Redis {
     body: string,
     maxLen: number,
     ttlMs: number,
-  ): Promise<number>;
+  ): Promise<[seq: number, createdAt: string] | 0>;
   notificationsRevoke(hash: string, userId: string): Promise<number>;
 }
 
@@ -135,8 +141,8 @@ export class RedisRunStore extends RunStore {
     return (await this.redis.notificationsRevoke(this.runKey(runId), userId)) === 1;
   }
 
-  async append(runId: string, update: NewStatusUpdate): Promise<StatusUpdate | null> {
-    const seq = await this.redis.notificationsAppend(
+  async append(runId: string, update: NewStatusUpdate): Promise<AppendedUpdate | null> {
+    const appended = await this.redis.notificationsAppend(
       this.runKey(runId),
       this.logKey(runId),
       update.status,
@@ -144,7 +150,9 @@ export class RedisRunStore extends RunStore {
       this.options.logMaxLength,
       this.ttlMs(),
     );
-    return seq > 0 ? { runId, seq, ...update } : null;
+    if (appended === 0) return null;
+    const [seq, runCreatedAt] = appended;
+    return { update: { runId, seq, ...update }, runCreatedAt };
   }
 
   async readLog(runId: string, afterSeq: number): Promise<RunLogSlice> {

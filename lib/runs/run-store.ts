@@ -16,6 +16,16 @@ export interface RunRecord {
 /** An update before the store gives it its `seq`. */
 export type NewStatusUpdate = Omit<StatusUpdate, 'seq' | 'runId'>;
 
+/** What {@link RunStore.append} stored, and in which run. */
+export interface AppendedUpdate {
+  update: StatusUpdate;
+  /**
+   * `createdAt` of the run the update went to, read in the same atomic step: a run id can be
+   * reused after its run expired, and the update belongs to this run only.
+   */
+  runCreatedAt: string;
+}
+
 /** A slice of a run's log. */
 export interface RunLogSlice {
   /**
@@ -48,8 +58,11 @@ export abstract class RunStore {
   ): Promise<RunRecord>;
   /** The run, or null when there is none (or it expired). */
   abstract getRun(runId: string): Promise<RunRecord | null>;
-  /** Appends an update; resolves to it with its `seq`, or to null when the run does not exist. */
-  abstract append(runId: string, update: NewStatusUpdate): Promise<StatusUpdate | null>;
+  /**
+   * Appends an update; resolves to it with its `seq` and its run's `createdAt`, or to null when the
+   * run does not exist.
+   */
+  abstract append(runId: string, update: NewStatusUpdate): Promise<AppendedUpdate | null>;
   /**
    * Every logged update with `seq > afterSeq`, with the run's record: a replay that stopped short
    * would look complete to the subscriber, so there is no page size.
