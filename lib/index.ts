@@ -37,6 +37,7 @@ export { TaskGateway } from './gateway/task.gateway';
 export { RedisIoAdapter } from './scale-out/redis-io.adapter';
 export { RedisConnections } from './scale-out/redis-connections';
 export { createRedisClient, type RedisClient } from './scale-out/create-redis-client';
+export type { RedisCredentials, RedisCredentialsProvider } from './scale-out/redis-credentials';
 export { TokenVerifier, type VerifiedToken } from './auth/token-verifier';
 export { EntraTokenVerifier } from './auth/entra-token.verifier';
 export { SigningKeyProvider, type TenantSigningKeys } from './auth/signing-key.provider';

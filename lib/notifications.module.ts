@@ -23,6 +23,7 @@ import { OwnerOnlyRunAccessPolicy, RunAccessPolicy } from './runs/run-access.pol
 import { RedisRunStore } from './runs/redis-run.store';
 import { RunStore } from './runs/run-store';
 import { RedisConnections } from './scale-out/redis-connections';
+import { RedisCredentialsRefresher } from './scale-out/redis-credentials';
 import { MemoryPresenceStore } from './presence/memory-presence.store';
 import { PresenceService } from './presence/presence.service';
 import { PresenceStore } from './presence/presence.store';
@@ -98,6 +99,15 @@ const presenceStoreProvider: Provider = {
       provide: NOTIFICATIONS_RESOLVED_OPTIONS,
       inject: [NOTIFICATIONS_MODULE_OPTIONS],
       useFactory: resolveOptions,
+    },
+    {
+      // Asked for before any connection is made: ioredis authenticates as it connects.
+      provide: RedisCredentialsRefresher,
+      inject: [NOTIFICATIONS_RESOLVED_OPTIONS],
+      useFactory: (options: ResolvedNotificationsOptions) =>
+        options.redis?.credentials
+          ? RedisCredentialsRefresher.start(options.redis.credentials)
+          : null,
     },
     RedisConnections,
     NotificationsMetrics,

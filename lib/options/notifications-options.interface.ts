@@ -5,6 +5,7 @@ import type { RunAccessPolicy } from '../runs/run-access.policy';
 import type { SigningKeyProvider } from '../auth/signing-key.provider';
 import type { TokenVerifier } from '../auth/token-verifier';
 import type { UserResolver } from '../auth/user-resolver';
+import type { RedisCredentialsProvider } from '../scale-out/redis-credentials';
 
 /** Entra ID token versions (`ver` claim). */
 export type TokenVersion = '1.0' | '2.0';
@@ -63,6 +64,14 @@ export interface NotificationsRedisOptions {
   mode?: 'classic' | 'sharded';
   /** Prefix of every key and channel. @default 'notifications' */
   keyPrefix?: string;
+  /**
+   * Credentials that expire, such as a Microsoft Entra token for Azure Cache for Redis or Azure
+   * Managed Redis: called once before the module connects (the app does not start if it fails),
+   * then again before `expiresAt` (three quarters of the way there; every 30 minutes without
+   * one). The new credentials are sent with `AUTH` on the module's live connections and used by
+   * every reconnect. They override a username and password given in `url` or `options`.
+   */
+  credentials?: RedisCredentialsProvider;
 }
 
 /** Run log retention. */

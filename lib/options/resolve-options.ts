@@ -166,6 +166,11 @@ export function resolveOptions(
         `redis.url must start with redis:// or rediss://, got "${redis.url}".`,
       );
     }
+    if (redis.credentials !== undefined && typeof redis.credentials !== 'function') {
+      throw new NotificationsConfigError(
+        'redis.credentials must be a function returning { username?, password, expiresAt? }.',
+      );
+    }
     if (redis.mode !== undefined && redis.mode !== 'classic' && redis.mode !== 'sharded') {
       throw new NotificationsConfigError(
         `redis.mode must be 'classic' or 'sharded', got "${String(redis.mode)}".`,
@@ -201,6 +206,7 @@ export function resolveOptions(
           clusterOptions: redis.clusterOptions,
           mode: redis.mode ?? 'classic',
           keyPrefix: redis.keyPrefix ?? 'notifications',
+          credentials: redis.credentials,
         }
       : undefined,
     runs: {

@@ -1,6 +1,7 @@
 import type { ClusterOptions, RedisOptions } from 'ioredis';
 import type { ServerOptions } from 'socket.io';
 import type { SigningKeyProvider } from '../auth/signing-key.provider';
+import type { RedisCredentialsProvider } from '../scale-out/redis-credentials';
 import type { TokenVersion } from './notifications-options.interface';
 
 /** Auth options with every default applied. */
@@ -31,6 +32,7 @@ export interface ResolvedNotificationsOptions {
     clusterOptions?: ClusterOptions;
     mode: 'classic' | 'sharded';
     keyPrefix: string;
+    credentials?: RedisCredentialsProvider;
   };
   runs: { logMaxLength: number; ttlSeconds: number };
   limits: {

@@ -6,6 +6,7 @@ import type { ResolvedNotificationsOptions } from '../options/resolved-options';
 import { withTimeout } from '../util/with-timeout';
 import { coalesceWrites } from './coalesce-writes';
 import { createRedisClient, type RedisClient } from './create-redis-client';
+import { RedisCredentialsRefresher } from './redis-credentials';
 
 export type { RedisClient } from './create-redis-client';
 
@@ -54,6 +55,9 @@ export class RedisConnections implements OnApplicationShutdown {
 
   constructor(
     @Inject(NOTIFICATIONS_RESOLVED_OPTIONS) private readonly options: ResolvedNotificationsOptions,
+    // Not optional: Nest would then construct this without it when its factory fails.
+    @Inject(RedisCredentialsRefresher)
+    private readonly credentials: RedisCredentialsRefresher | null,
   ) {
     if (options.redis) this.command = this.create('command');
   }
@@ -67,7 +71,13 @@ export class RedisConnections implements OnApplicationShutdown {
   create(role: string): RedisClient {
     const redis = this.options.redis;
     if (!redis) throw new Error('Redis is not configured.');
-    const client = createRedisClient(redis, { connectionName: `notifications:${role}` });
+    const client = createRedisClient(
+      this.credentials
+        ? { ...redis, options: { ...redis.options, ...this.credentials.current } }
+        : redis,
+      { connectionName: `notifications:${role}` },
+    );
+    this.credentials?.track(client);
     coalesceWrites(client);
     // Without a listener, ioredis reports every failed reconnect attempt as an unhandled error.
     let lastError = '';
@@ -171,6 +181,7 @@ export class RedisConnections implements OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
+    this.credentials?.stop();
     await Promise.all(
       this.clients.map(async (client) => {
         try {

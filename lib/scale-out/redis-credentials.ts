@@ -1,0 +1,180 @@
+import { Logger } from '@nestjs/common';
+import { Cluster, Redis } from 'ioredis';
+import { NotificationsConfigError } from '../errors/notifications.error';
+import type { RedisClient } from './create-redis-client';
+
+/**
+ * Credentials of the module's Redis connections that change over time: a Microsoft Entra token
+ * for Azure Cache for Redis or Azure Managed Redis (username: the identity's object id, password:
+ * a token for `https://redis.azure.com/.default`).
+ */
+export interface RedisCredentials {
+  username?: string;
+  password: string;
+  /** When the password stops being accepted (ms since the epoch, or a Date). */
+  expiresAt?: number | Date;
+}
+
+/** Called at startup and again before the current credentials expire. */
+export type RedisCredentialsProvider = () => RedisCredentials | Promise<RedisCredentials>;
+
+// Without an expiry, credentials are asked for again this often.
+const REFRESH_WITHOUT_EXPIRY_MS = 30 * 60_000;
+// The largest delay setTimeout keeps (about 24.8 days).
+const MAX_TIMER_MS = 2 ** 31 - 1;
+const RETRY_MIN_MS = 1_000;
+const RETRY_MAX_MS = 60_000;
+
+/** Checks what a provider answered and normalises its expiry to ms since the epoch. */
+export function checkCredentials(value: unknown): RedisCredentials & { expiresAt?: number } {
+  const c = value as RedisCredentials | undefined;
+  if (!c || typeof c.password !== 'string' || c.password === '') {
+    throw new NotificationsConfigError(
+      'redis.credentials must resolve to { password, username? }.',
+    );
+  }
+  if (c.username !== undefined && (typeof c.username !== 'string' || c.username === '')) {
+    throw new NotificationsConfigError('redis.credentials: username must be a non-empty string.');
+  }
+  const expiresAt = c.expiresAt instanceof Date ? c.expiresAt.getTime() : c.expiresAt;
+  if (expiresAt !== undefined && !Number.isFinite(expiresAt)) {
+    throw new NotificationsConfigError('redis.credentials: expiresAt must be a time or a Date.');
+  }
+  const checked: RedisCredentials & { expiresAt?: number } = { password: c.password };
+  if (c.username !== undefined) checked.username = c.username;
+  if (expiresAt !== undefined) checked.expiresAt = expiresAt;
+  return checked;
+}
+
+/**
+ * How long to wait before asking for new credentials: three quarters of the way to their expiry
+ * (an Entra token of 60–90 minutes is renewed 15–22 minutes early, room for retries if the
+ * identity endpoint fails), at least a second.
+ */
+export function refreshDelay(expiresAt: number | undefined, now: number): number {
+  if (expiresAt === undefined) return REFRESH_WITHOUT_EXPIRY_MS;
+  return Math.min(MAX_TIMER_MS, Math.max(RETRY_MIN_MS, Math.floor((expiresAt - now) * 0.75)));
+}
+
+/** Every ioredis connection behind a client: itself, or a Cluster's nodes and subscribers. */
+function connectionsOf(client: RedisClient): Redis[] {
+  if (!(client instanceof Cluster)) return [client];
+  const found = new Set<Redis>(client.nodes('all'));
+  // A Cluster's subscribers are not among its nodes; their options are copies made when they
+  // were created, and their reconnects read them.
+  const internals = client as unknown as {
+    subscriber?: { subscriber?: unknown };
+    shardedSubscribers?: { shardedSubscribers?: Map<string, { instance?: unknown }> };
+  };
+  const candidates = [
+    internals.subscriber?.subscriber,
+    ...[...(internals.shardedSubscribers?.shardedSubscribers?.values() ?? [])].map(
+      (s) => s.instance,
+    ),
+  ];
+  for (const candidate of candidates) if (candidate instanceof Redis) found.add(candidate);
+  return [...found];
+}
+
+/**
+ * Keeps the module's Redis connections authenticated with credentials that expire. Each
+ * connection is created with the current credentials; before they expire, new ones are asked for,
+ * written where each connection reads them when it reconnects, and sent with `AUTH` on every
+ * ready connection that accepts it. A subscriber connection does not (Redis refuses `AUTH` once a
+ * connection subscribes, over RESP2): it keeps its authentication until Redis closes it, then
+ * reconnects with the new credentials and subscribes again, and the run resync re-emits what its
+ * instance missed meanwhile.
+ */
+export class RedisCredentialsRefresher {
+  private readonly logger = new Logger('Notifications:Redis');
+  private readonly clients = new Set<RedisClient>();
+  private timer?: NodeJS.Timeout;
+  private failures = 0;
+  private stopped = false;
+
+  private constructor(
+    private readonly provider: RedisCredentialsProvider,
+    private credentials: RedisCredentials & { expiresAt?: number },
+  ) {}
+
+  /** Asks the provider for the first credentials, then keeps them fresh. */
+  static async start(provider: RedisCredentialsProvider): Promise<RedisCredentialsRefresher> {
+    let first: RedisCredentials & { expiresAt?: number };
+    try {
+      first = checkCredentials(await provider());
+    } catch (error) {
+      if (error instanceof NotificationsConfigError) throw error;
+      throw new NotificationsConfigError(
+        `redis.credentials failed at startup: ${(error as Error).message}`,
+      );
+    }
+    const refresher = new RedisCredentialsRefresher(provider, first);
+    refresher.schedule(refreshDelay(first.expiresAt, Date.now()));
+    return refresher;
+  }
+
+  /** The current username and password, as ioredis options. */
+  get current(): { username?: string; password: string } {
+    const { username, password } = this.credentials;
+    return username === undefined ? { password } : { username, password };
+  }
+
+  /** Keeps `client`'s connections on the current credentials from now on. */
+  track(client: RedisClient): void {
+    this.clients.add(client);
+  }
+
+  /** Asks for new credentials now and applies them; resolves false when the provider failed. */
+  async refresh(): Promise<boolean> {
+    let next: RedisCredentials & { expiresAt?: number };
+    try {
+      next = checkCredentials(await this.provider());
+    } catch (error) {
+      this.failures++;
+      this.logger.warn(
+        `Redis credentials could not be renewed (attempt ${this.failures}): ${(error as Error).message}`,
+      );
+      this.schedule(Math.min(RETRY_MAX_MS, RETRY_MIN_MS * 2 ** (this.failures - 1)));
+      return false;
+    }
+    this.failures = 0;
+    this.credentials = next;
+    await Promise.all([...this.clients].map((client) => this.apply(client)));
+    this.schedule(refreshDelay(next.expiresAt, Date.now()));
+    return true;
+  }
+
+  /** Stops renewing (on shutdown). */
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    this.clients.clear();
+  }
+
+  private schedule(delayMs: number): void {
+    clearTimeout(this.timer);
+    if (this.stopped) return;
+    this.timer = setTimeout(() => void this.refresh(), delayMs);
+    this.timer.unref();
+  }
+
+  private async apply(client: RedisClient): Promise<void> {
+    const current = this.current;
+    if (client instanceof Cluster) {
+      // Read when the Cluster connects to a node it has not used yet.
+      Object.assign((client.options.redisOptions ??= {}), current);
+    }
+    await Promise.all(
+      connectionsOf(client).map(async (connection) => {
+        Object.assign(connection.options, current);
+        if (connection.status !== 'ready' || connection.mode !== 'normal') return;
+        try {
+          if (current.username === undefined) await connection.auth(current.password);
+          else await connection.auth(current.username, current.password);
+        } catch (error) {
+          this.logger.warn(`Redis refused the renewed credentials: ${(error as Error).message}`);
+        }
+      }),
+    );
+  }
+}
