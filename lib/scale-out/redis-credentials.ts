@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { Cluster, Redis } from 'ioredis';
+import { Cluster, type Redis } from 'ioredis';
 import { NotificationsConfigError } from '../errors/notifications.error';
 import type { RedisClient } from './create-redis-client';
 
@@ -56,24 +56,12 @@ export function refreshDelay(expiresAt: number | undefined, now: number): number
   return Math.min(MAX_TIMER_MS, Math.max(RETRY_MIN_MS, Math.floor((expiresAt - now) * 0.75)));
 }
 
-/** Every ioredis connection behind a client: itself, or a Cluster's nodes and subscribers. */
+/**
+ * The connections behind a client: itself, or a Cluster's node connections. A Cluster's
+ * subscribers are made afresh from its nodes' options when it reconnects or finds its slots again.
+ */
 function connectionsOf(client: RedisClient): Redis[] {
-  if (!(client instanceof Cluster)) return [client];
-  const found = new Set<Redis>(client.nodes('all'));
-  // A Cluster's subscribers are not among its nodes; their options are copies made when they
-  // were created, and their reconnects read them.
-  const internals = client as unknown as {
-    subscriber?: { subscriber?: unknown };
-    shardedSubscribers?: { shardedSubscribers?: Map<string, { instance?: unknown }> };
-  };
-  const candidates = [
-    internals.subscriber?.subscriber,
-    ...[...(internals.shardedSubscribers?.shardedSubscribers?.values() ?? [])].map(
-      (s) => s.instance,
-    ),
-  ];
-  for (const candidate of candidates) if (candidate instanceof Redis) found.add(candidate);
-  return [...found];
+  return client instanceof Cluster ? client.nodes('all') : [client];
 }
 
 /**
