@@ -23,9 +23,17 @@ const GENERATION_MARK = '@';
  * (`RunRecord.createdAt`), the same identity the gateway checks a subscription against.
  */
 export function runRoom(runId: string, createdAt: string): string {
+  // A room named without it would be joined by nobody: fail loudly (a caller of the former
+  // one-argument form).
+  if (typeof createdAt !== 'string' || createdAt === '') {
+    throw new TypeError("runRoom(runId, createdAt) needs the run's createdAt.");
+  }
   const ms = Date.parse(createdAt);
-  // Base 36 of the milliseconds keeps the room (and the sharded adapter's channel) short.
-  const generation = Number.isNaN(ms) ? createdAt : ms.toString(36);
+  // Base 36 of the milliseconds keeps the room (and the sharded adapter's channel) short. Only
+  // for the ISO form the stores write: Date.parse reads other strings leniently, and two of them
+  // could map to one time.
+  const iso = Number.isFinite(ms) && new Date(ms).toISOString() === createdAt;
+  const generation = iso ? ms.toString(36) : createdAt;
   return `${RUN_ROOM_PREFIX}${runId}${GENERATION_MARK}${generation}`;
 }
 

@@ -244,7 +244,8 @@ function describeCredentials(name: string, start: () => Promise<Target>) {
 describeCredentials('redis.credentials: one Redis server', async () => {
   const server = await startRedisServer();
   return {
-    redis: { url: server.url },
+    // A key left in the URL: the provider's credentials win over it.
+    redis: { url: server.url.replace('redis://', 'redis://app:stale-key@') },
     servers: [server.url],
     eagerConnections: 6, // command, publisher and subscriber of each app
     stop: () => server.stop(),

@@ -1,6 +1,7 @@
 import { Redis } from 'ioredis';
+import { RunResync } from '../lib/gateway/run-resync';
 import { RunStore } from '../lib/runs/run-store';
-import type { StatusUpdate } from '../src/protocol/messages';
+import type { StatusUpdate, UserNotification } from '../src/protocol/messages';
 import { LocalIdentityProvider, randomGuid } from './utils/identity-provider';
 import { startLibraryApp, type LibraryApp } from './utils/library-app';
 import { startRedisServer, type RedisServerHandle } from './utils/redis-server';
@@ -50,6 +51,27 @@ describe('resync of run rooms after the Redis subscriber was lost', () => {
       runId: run.runId,
       status: 'progress',
     });
+    socket.close();
+  });
+
+  it("a revocation whose request to leave was lost is applied at resync: the user's connections leave the room", async () => {
+    const oid = randomGuid();
+    const socket = await connectClient(app.url, await idp.issueToken({ oid }));
+    const received = record<StatusUpdate>(socket, 'statusUpdate');
+    const notes = record<UserNotification>(socket, 'notification');
+    const run = await app.notifications.createRun(oid);
+    await emitWithAck(socket, 'subscribeToRun', run.runId);
+    // Revoked in the store only: what an instance sees when the instruction to leave, published
+    // while its subscriber was away, never reached it.
+    expect(await app.app.get(RunStore).revoke(run.runId, oid)).toBe(true);
+    await app.notifications.publishRunUpdate(run.runId, { status: 'running' });
+    await waitUntil(socket, () => received.length === 1); // still in the room until the resync
+
+    await app.app.get(RunResync).resync(Date.now());
+    await app.notifications.publishRunUpdate(run.runId, { status: 'completed' });
+    app.notifications.sendToUser(oid, 'barrier', {});
+    await waitUntil(socket, () => notes.length === 1);
+    expect(received.map((u) => u.seq)).toEqual([1]);
     socket.close();
   });
 });

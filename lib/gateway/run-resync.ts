@@ -18,7 +18,8 @@ const MAX_RECENT = 200;
  * While this instance's Redis subscriber is disconnected, updates published elsewhere do not reach
  * it, and nothing would tell its clients. When the subscriber is back, this re-emits to each local
  * run room the updates logged since the outage began; clients drop the ones they already have by
- * seq. The run log is the source of truth, the live channel only its fast path.
+ * seq. The run log is the source of truth, the live channel only its fast path. Revocations are
+ * in the store too: connections of users revoked meanwhile leave the room first.
  */
 @Injectable()
 export class RunResync implements OnModuleDestroy {
@@ -62,6 +63,8 @@ export class RunResync implements OnModuleDestroy {
         const run = await this.runs.getRun(runId);
         // A room of an expired run whose id was reused gets nothing of the new run.
         if (!run || runRoom(runId, run.createdAt) !== room) continue;
+        // A revocation's request to leave the room may have been published during the outage.
+        if (run.revoked) this.evict(namespace, room, run.revoked);
         const slice = await this.runs.readLog(runId, Math.max(0, run.lastSeq - MAX_RECENT));
         for (const update of slice.updates) {
           if (Date.parse(update.at) < since) continue;
@@ -78,6 +81,18 @@ export class RunResync implements OnModuleDestroy {
         `Re-emitted ${emitted} update(s) to ${rooms.length} run room(s) after a Redis outage`,
       );
     return emitted;
+  }
+
+  /** Makes the local connections of revoked users leave the room. */
+  private evict(namespace: Namespace, room: string, revoked: string[]): void {
+    for (const id of namespace.adapter.rooms.get(room) ?? []) {
+      const socket = namespace.sockets.get(id);
+      const userId = (socket?.data as { user?: { userId?: string } } | undefined)?.user?.userId;
+      if (socket && userId !== undefined && revoked.includes(userId)) {
+        void socket.leave(room);
+        this.logger.log(`A revoked user's connection left run room ${room} at resync`);
+      }
+    }
   }
 
   onModuleDestroy(): void {

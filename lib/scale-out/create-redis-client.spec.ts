@@ -39,6 +39,21 @@ describe('createRedisClient', () => {
     expect(client.options.redisOptions).toEqual({});
   });
 
+  it('one server: options override the URL’s credentials and database', () => {
+    const client = createRedisClient({
+      url: 'rediss://stale:old-key@h:6380/2',
+      options: { lazyConnect: true, username: 'oid', password: 'token', db: 0 },
+    }) as Redis;
+    expect(client.options).toMatchObject({
+      host: 'h',
+      port: 6380,
+      username: 'oid',
+      password: 'token',
+      db: 0,
+      tls: true,
+    });
+  });
+
   it('one server: the URL, the defaults, and options that override them', () => {
     const client = createRedisClient(
       { url: 'redis://u:pw@h:6380/2', options: { lazyConnect: true, connectionName: 'mine' } },

@@ -27,7 +27,16 @@ export function createRedisClient(
   defaults: RedisOptions = {},
 ): RedisClient {
   const settings: RedisOptions = { ...defaults, ...redis.options };
-  if (!redis.clusterNodes) return redis.url ? new Redis(redis.url, settings) : new Redis(settings);
+  if (!redis.clusterNodes) {
+    if (!redis.url) return new Redis(settings);
+    // ioredis takes each option from the first argument that has it: the options go first, so
+    // that they override the URL (a password in `options` beats one in the URL).
+    const RedisFromOptionsThenUrl = Redis as unknown as new (
+      options: RedisOptions,
+      url: string,
+    ) => Redis;
+    return new RedisFromOptionsThenUrl(settings, redis.url);
+  }
   const nodes = redis.clusterNodes.map(nodeFromUrl);
   return new Cluster(
     nodes.map(({ host, port }) => ({ host, port })),

@@ -71,12 +71,9 @@ export class RedisConnections implements OnApplicationShutdown {
   create(role: string): RedisClient {
     const redis = this.options.redis;
     if (!redis) throw new Error('Redis is not configured.');
-    const client = createRedisClient(
-      this.credentials
-        ? { ...redis, options: { ...redis.options, ...this.credentials.current } }
-        : redis,
-      { connectionName: `notifications:${role}` },
-    );
+    const client = createRedisClient(this.withCurrentCredentials(redis), {
+      connectionName: `notifications:${role}`,
+    });
     this.credentials?.track(client);
     coalesceWrites(client);
     // Without a listener, ioredis reports every failed reconnect attempt as an unhandled error.
@@ -159,6 +156,22 @@ export class RedisConnections implements OnApplicationShutdown {
     await withTimeout(subscriber.ssubscribe(channel), maxWaitMs, 'not confirmed').catch(
       () => undefined,
     );
+  }
+
+  /** The Redis settings with the provider's credentials over any in the URL or the options. */
+  private withCurrentCredentials(
+    redis: NonNullable<ResolvedNotificationsOptions['redis']>,
+  ): NonNullable<ResolvedNotificationsOptions['redis']> {
+    if (!this.credentials) return redis;
+    const current = this.credentials.current;
+    return {
+      ...redis,
+      options: { ...redis.options, ...current },
+      clusterOptions: redis.clusterOptions && {
+        ...redis.clusterOptions,
+        redisOptions: { ...redis.clusterOptions.redisOptions, ...current },
+      },
+    };
   }
 
   private adapterKey(): string {

@@ -20,6 +20,7 @@ describe('checkCredentials', () => {
     ['an empty username', { username: '', password: 'token' }],
     ['an expiry that is not a time', { password: 'token', expiresAt: 'soon' }],
     ['an invalid Date', { password: 'token', expiresAt: new Date('nope') }],
+    ['an expiry in seconds (a JWT exp)', { password: 'token', expiresAt: 1_765_000_000 }],
   ])('refuses %s', (_name, value) => {
     expect(() => checkCredentials(value)).toThrow(NotificationsConfigError);
   });

@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { Cluster, type Redis } from 'ioredis';
 import { NotificationsConfigError } from '../errors/notifications.error';
+import { withTimeout } from '../util/with-timeout';
 import type { RedisClient } from './create-redis-client';
 
 /**
@@ -24,6 +25,7 @@ const REFRESH_WITHOUT_EXPIRY_MS = 30 * 60_000;
 const MAX_TIMER_MS = 2 ** 31 - 1;
 const RETRY_MIN_MS = 1_000;
 const RETRY_MAX_MS = 60_000;
+const AUTH_TIMEOUT_MS = 10_000;
 
 /** Checks what a provider answered and normalises its expiry to ms since the epoch. */
 export function checkCredentials(value: unknown): RedisCredentials & { expiresAt?: number } {
@@ -39,6 +41,12 @@ export function checkCredentials(value: unknown): RedisCredentials & { expiresAt
   const expiresAt = c.expiresAt instanceof Date ? c.expiresAt.getTime() : c.expiresAt;
   if (expiresAt !== undefined && !Number.isFinite(expiresAt)) {
     throw new NotificationsConfigError('redis.credentials: expiresAt must be a time or a Date.');
+  }
+  // A JWT's `exp` is in seconds; taken as ms it is in 1970, and renewals would never stop.
+  if (expiresAt !== undefined && expiresAt < 1e12) {
+    throw new NotificationsConfigError(
+      'redis.credentials: expiresAt is milliseconds since the epoch (or a Date), not seconds.',
+    );
   }
   const checked: RedisCredentials & { expiresAt?: number } = { password: c.password };
   if (c.username !== undefined) checked.username = c.username;
@@ -127,8 +135,10 @@ export class RedisCredentialsRefresher {
     }
     this.failures = 0;
     this.credentials = next;
-    await Promise.all([...this.clients].map((client) => this.apply(client)));
+    // Scheduled first: an AUTH held up by a connection that is reconnecting must not hold up the
+    // renewals after it.
     this.schedule(refreshDelay(next.expiresAt, Date.now()));
+    await Promise.all([...this.clients].map((client) => this.apply(client)));
     return true;
   }
 
@@ -157,8 +167,11 @@ export class RedisCredentialsRefresher {
         Object.assign(connection.options, current);
         if (connection.status !== 'ready' || connection.mode !== 'normal') return;
         try {
-          if (current.username === undefined) await connection.auth(current.password);
-          else await connection.auth(current.username, current.password);
+          const auth =
+            current.username === undefined
+              ? connection.auth(current.password)
+              : connection.auth(current.username, current.password);
+          await withTimeout(auth, AUTH_TIMEOUT_MS, 'AUTH timed out');
         } catch (error) {
           this.logger.warn(`Redis refused the renewed credentials: ${(error as Error).message}`);
         }
