@@ -4,6 +4,7 @@ import { RunStore } from '../lib/runs/run-store';
 import type { StatusUpdate, UserNotification } from '../src/protocol/messages';
 import { LocalIdentityProvider, randomGuid } from './utils/identity-provider';
 import { startLibraryApp, type LibraryApp } from './utils/library-app';
+import { startRedisCluster, type RedisClusterHandle } from './utils/redis-cluster';
 import { startRedisServer, type RedisServerHandle } from './utils/redis-server';
 import { connectClient, emitWithAck, record, waitUntil } from './utils/socket-client';
 
@@ -74,4 +75,47 @@ describe('resync of run rooms after the Redis subscriber was lost', () => {
     expect(received.map((u) => u.seq)).toEqual([1]);
     socket.close();
   });
+});
+
+// On a Redis Cluster in sharded mode ioredis replaces a lost subscriber by itself, without the
+// connection events a single server gives: the resync must start all the same.
+describe('resync after the sharded subscribers of a Redis Cluster were lost', () => {
+  let cluster: RedisClusterHandle;
+  let idp: LocalIdentityProvider;
+  let app: LibraryApp;
+  let admins: Redis[] = [];
+
+  beforeAll(async () => {
+    [cluster, idp] = await Promise.all([startRedisCluster(), LocalIdentityProvider.start()]);
+    app = await startLibraryApp({
+      auth: idp.authOptions(),
+      redis: { clusterNodes: cluster.urls, mode: 'sharded' },
+    });
+    admins = cluster.urls.map((url) => new Redis(url));
+  }, 60_000);
+  afterAll(async () => {
+    for (const admin of admins) admin.disconnect();
+    await app?.close();
+    await Promise.all([cluster?.stop(), idp?.stop()]);
+  });
+
+  it('an update that missed the live channel reaches the subscriber once the subscribers are back', async () => {
+    const oid = randomGuid();
+    const socket = await connectClient(app.url, await idp.issueToken({ oid }));
+    const received = record<StatusUpdate>(socket, 'statusUpdate');
+    const run = await app.notifications.createRun(oid);
+    await emitWithAck(socket, 'subscribeToRun', run.runId);
+    await app.notifications.publishRunUpdate(run.runId, { status: 'running' });
+    await waitUntil(socket, () => received.length === 1);
+
+    let killed = 0;
+    for (const admin of admins) killed += Number(await admin.client('KILL', 'TYPE', 'pubsub'));
+    expect(killed).toBeGreaterThanOrEqual(1);
+    await app.app
+      .get(RunStore)
+      .append(run.runId, { status: 'progress', at: new Date().toISOString() });
+
+    await waitUntil(socket, () => received.some((u) => u.seq === 2), 10_000);
+    socket.close();
+  }, 30_000);
 });

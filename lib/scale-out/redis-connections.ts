@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { createAdapter, createShardedAdapter } from '@socket.io/redis-adapter';
+import { Cluster } from 'ioredis';
 import type { Server, ServerOptions } from 'socket.io';
 import { NOTIFICATIONS_RESOLVED_OPTIONS } from '../notifications.constants';
 import type { ResolvedNotificationsOptions } from '../options/resolved-options';
@@ -86,15 +87,26 @@ export class RedisConnections implements OnApplicationShutdown {
     client.on('close', () => {
       downSince ||= Date.now();
     });
+    const recovered = () => {
+      if (!downSince) return;
+      const since = downSince;
+      downSince = 0;
+      this.recoveryListeners.forEach((listener) => listener(role, since));
+    };
     client.on('ready', () => {
       if (lastError) this.logger.log(`Redis (${role}) reconnected.`);
       lastError = '';
-      if (downSince) {
-        const since = downSince;
-        downSince = 0;
-        this.recoveryListeners.forEach((listener) => listener(role, since));
-      }
+      recovered();
     });
+    if (client instanceof Cluster) {
+      // A Cluster's sharded subscribers are replaced inside ioredis, without 'close' or 'ready':
+      // a subscriber's end is a '-node', and 'subscribersReady' follows once the new ones have
+      // subscribed again.
+      client.on('-node', () => {
+        downSince ||= Date.now();
+      });
+      client.on('subscribersReady', recovered);
+    }
     this.clients.push(client);
     this.roles.set(role, client);
     this.creationListeners.forEach((listener) => listener(role, client));
