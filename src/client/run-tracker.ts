@@ -119,15 +119,6 @@ export class RunTracker {
   acknowledged(runId: string, ack: SubscribeAck): void {
     const run = this.runs.get(runId);
     if (!run) return;
-    if (Number.isSafeInteger(ack.lastSeq) && ack.lastSeq < run.sequencer.lastSeq) {
-      // A run's last seq never falls: this is a new run created under the id once the one
-      // followed had expired (an app's own run ids; random ones are not reused). Its updates
-      // start again at 1, below what was released: take them all from its log.
-      run.sequencer = new RunSequencer(0);
-      run.sequencer.expect(ack.lastSeq);
-      void this.refetch(runId);
-      return;
-    }
     run.sequencer.expect(ack.lastSeq);
     if (ack.gap) void this.refetch(runId);
     else this.check(runId, run);
