@@ -28,13 +28,8 @@ export function runRoom(runId: string, createdAt: string): string {
   if (typeof createdAt !== 'string' || createdAt === '') {
     throw new TypeError("runRoom(runId, createdAt) needs the run's createdAt.");
   }
-  const ms = Date.parse(createdAt);
-  // Base 36 of the milliseconds keeps the room (and the sharded adapter's channel) short. Only
-  // for the ISO form the stores write: Date.parse reads other strings leniently, and two of them
-  // could map to one time.
-  const iso = Number.isFinite(ms) && new Date(ms).toISOString() === createdAt;
-  const generation = iso ? ms.toString(36) : createdAt;
-  return `${RUN_ROOM_PREFIX}${runId}${GENERATION_MARK}${generation}`;
+  // As the store wrote it: named per run update, so nothing is parsed or formatted here.
+  return `${RUN_ROOM_PREFIX}${runId}${GENERATION_MARK}${createdAt}`;
 }
 
 /** The run id of a run room; undefined for any other room. */
@@ -46,7 +41,8 @@ export function runIdOfRoom(room: string): string | undefined {
 
 /** Those of `rooms` (a socket's) that belong to the run id, whichever run under it they are for. */
 export function roomsOfRunId(rooms: Iterable<string>, runId: string): string[] {
+  const prefix = `${RUN_ROOM_PREFIX}${runId}${GENERATION_MARK}`;
   const held: string[] = [];
-  for (const room of rooms) if (runIdOfRoom(room) === runId) held.push(room);
+  for (const room of rooms) if (room.startsWith(prefix)) held.push(room);
   return held;
 }

@@ -19,19 +19,6 @@ import { delay, eventually } from './utils/wait';
 
 const LIFETIME_MS = 2_000;
 
-/** Runs `attempt` until it resolves, for at most `timeoutMs`; rethrows its last failure. */
-async function retry(attempt: () => Promise<void>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await attempt();
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await delay(200);
-    }
-  }
-}
-
 /** A provider as an app writes one around its identity library, with a switch for failures. */
 class TokenSource {
   password = 'token-1';
@@ -193,7 +180,15 @@ function describeCredentials(name: string, start: () => Promise<Target>) {
         15_000,
       );
       // A Cluster finds its slots again before its commands go through.
-      await retry(() => expectScaleOutWorks(2_000), 15_000);
+      await eventually(
+        () => 'a notification and a run update across instances',
+        () =>
+          expectScaleOutWorks(2_000).then(
+            () => true,
+            () => false,
+          ),
+        15_000,
+      );
       expect(await authFailures()).toBe(failuresBefore);
     });
 

@@ -5,6 +5,7 @@ import { runIdOfRoom, runRoom } from '../notifications.constants';
 import { RunStore } from '../runs/run-store';
 import { RedisConnections } from '../scale-out/redis-connections';
 import { NotificationsMetrics } from '../metrics/notifications-metrics';
+import { UserControl } from './user-control';
 
 // Resynchronise twice: once the subscription is back, and again once publishers that queued
 // updates during the outage have surely flushed them.
@@ -31,6 +32,7 @@ export class RunResync implements OnModuleDestroy {
     @Inject(RedisConnections) private readonly connections: RedisConnections,
     @Inject(RunStore) private readonly runs: RunStore,
     @Inject(NotificationsMetrics) private readonly metrics: NotificationsMetrics,
+    @Inject(UserControl) private readonly control: UserControl,
   ) {}
 
   attach(namespace: Namespace): void {
@@ -52,19 +54,22 @@ export class RunResync implements OnModuleDestroy {
   async resync(since: number): Promise<number> {
     const namespace = this.namespace;
     if (!namespace) return 0;
-    const rooms = [...namespace.adapter.rooms.keys()].filter(
-      (room) => runIdOfRoom(room) !== undefined,
-    );
+    // Copied: the loop awaits, and rooms come and go meanwhile.
+    const rooms = [...namespace.adapter.rooms.keys()];
     let emitted = 0;
+    let runRooms = 0;
     for (const room of rooms) {
-      const runId = runIdOfRoom(room)!;
+      const runId = runIdOfRoom(room);
+      if (runId === undefined) continue;
+      runRooms++;
       try {
         // The run's lastSeq first, to read only its recent updates (a log can be long).
         const run = await this.runs.getRun(runId);
         // A room of an expired run whose id was reused gets nothing of the new run.
         if (!run || runRoom(runId, run.createdAt) !== room) continue;
         // A revocation's request to leave the room may have been published during the outage.
-        if (run.revoked) this.evict(namespace, room, run.revoked);
+        for (const userId of run.revoked ?? [])
+          this.control.apply({ op: 'leaveRun', userId, runId });
         const slice = await this.runs.readLog(runId, Math.max(0, run.lastSeq - MAX_RECENT));
         for (const update of slice.updates) {
           if (Date.parse(update.at) < since) continue;
@@ -78,21 +83,9 @@ export class RunResync implements OnModuleDestroy {
     }
     if (emitted > 0)
       this.logger.log(
-        `Re-emitted ${emitted} update(s) to ${rooms.length} run room(s) after a Redis outage`,
+        `Re-emitted ${emitted} update(s) to ${runRooms} run room(s) after a Redis outage`,
       );
     return emitted;
-  }
-
-  /** Makes the local connections of revoked users leave the room. */
-  private evict(namespace: Namespace, room: string, revoked: string[]): void {
-    for (const id of namespace.adapter.rooms.get(room) ?? []) {
-      const socket = namespace.sockets.get(id);
-      const userId = (socket?.data as { user?: { userId?: string } } | undefined)?.user?.userId;
-      if (socket && userId !== undefined && revoked.includes(userId)) {
-        void socket.leave(room);
-        this.logger.log(`A revoked user's connection left run room ${room} at resync`);
-      }
-    }
   }
 
   onModuleDestroy(): void {

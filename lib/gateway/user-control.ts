@@ -35,7 +35,11 @@ export class UserControl {
     if (this.connections.enabled) this.namespace?.serverSideEmit(CONTROL_EVENT, command);
   }
 
-  private apply(command: ControlCommand): void {
+  /**
+   * Applies a command to this instance's connections only: for what every instance works out for
+   * itself (the resync after a subscriber outage).
+   */
+  apply(command: ControlCommand): void {
     if (!command || typeof command.userId !== 'string') return;
     for (const socket of this.localSockets(command.userId)) {
       switch (command.op) {
