@@ -17,7 +17,7 @@ const VARIANTS = {
  * The node flags every instance runs with, whatever its variant (the comparison is of the stacks,
  * on one runtime configuration): by default the ones the sample runs with in production (its
  * Dockerfile's NODE_OPTIONS and `npm start`), a young generation of up to 32 MiB per semi-space;
- * why and what it does: docs/BENCHMARKS.md, item 8. `--node-flags=` runs Node's defaults.
+ * why and what it does: docs/BENCHMARKS.md, item 9. `--node-flags=` runs Node's defaults.
  */
 const NODE_FLAGS = ['--max-semi-space-size=32'];
 
