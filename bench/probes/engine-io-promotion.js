@@ -2,7 +2,7 @@
 /**
  * Probe: how much an engine.io server promotes to V8's old generation per message sent.
  *
- *   node bench/probes/engine-io-promotion.js [send|copy|none] [node flags…]
+ *   node bench/probes/engine-io-promotion.js [send|copy|none|release] [node flags…]
  *
  * One engine.io server (no socket.io, no Redis) with 2,000 WebSocket clients in a child process
  * sends 2,500 messages/s, one per socket in turn, for 12 s, and reports the bytes its scavenges
@@ -10,9 +10,11 @@
  *   send  engine.io's own `socket.send(data)`;
  *   copy  the same steps as engine.io's `Socket#sendPacket` and `#flush`, from a function defined
  *         here (a fresh allocation site);
- *   none  the same per-message work without sending.
+ *   none  the same per-message work without sending;
+ *   release  `socket.send(data)` on connections set up by the module's `releaseSentPackets`
+ *         (dist/lib, as `RedisIoAdapter` sets up its own: `npm run build` first).
  * Extra arguments are node flags for the server, e.g. --no-allocation-site-pretenuring.
- * See docs/BENCHMARKS.md, "What remains".
+ * See docs/BENCHMARKS.md, "What limits the numbers", item 1.
  */
 const http = require('node:http');
 const { spawn } = require('node:child_process');
@@ -49,6 +51,10 @@ function server(mode) {
   const httpServer = http.createServer();
   const eio = engine.attach(httpServer, { transports: ['websocket'] });
   const sockets = [];
+  if (mode === 'release') {
+    const { releaseSentPackets } = require('../../dist/lib/scale-out/release-sent-packets');
+    releaseSentPackets({ engine: eio });
+  }
   eio.on('connection', (socket) => sockets.push(socket));
   httpServer.listen(0, '127.0.0.1', async () => {
     const clients = spawn(process.execPath, [__filename, 'client', httpServer.address().port], {
@@ -69,7 +75,7 @@ function server(mode) {
         for (; k < due; k++) {
           const data = JSON.stringify(['m', { i: k, t: Date.now(), p: 'x'.repeat(24) }]);
           const socket = sockets[k % SOCKETS];
-          if (mode === 'send') socket.send(data);
+          if (mode === 'send' || mode === 'release') socket.send(data);
           else if (mode === 'copy') sendCopy(socket, data);
           else globalThis.probeSink = data;
         }
