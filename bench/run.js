@@ -135,6 +135,8 @@ function configure(args) {
     ...config.nodeFlags,
     ...(process.env.BENCH_SERVER_ARGS || '').split(/\s+/).filter(Boolean),
   ];
+  // BENCH_BASELINE_RELEASE: an experiment on the baseline itself, so it is printed and recorded.
+  if (process.env.BENCH_BASELINE_RELEASE) config.baselineRelease = true;
   if (args['send-seconds']) config.sendSeconds = positive(args['send-seconds'], 'send-seconds');
   if (args.rates)
     config.sendRates = String(args.rates)
@@ -221,7 +223,8 @@ async function main() {
     `bench (${config.mode}): ${config.connections} connections on 2 instances, ${config.clients} client processes, ` +
       `${config.rounds} round(s) of ${config.variants.join(', ')}; ${info.nproc} cores, node ${info.node}; ` +
       `dist/lib built ${build.dist_lib_built_at} (${build.dist_lib_sha256}); instances run node ` +
-      `${config.nodeFlags.length ? config.nodeFlags.join(' ') : "with Node's defaults"}`,
+      `${config.nodeFlags.length ? config.nodeFlags.join(' ') : "with Node's defaults"}` +
+      (config.baselineRelease ? "; baseline with the module's sent-packet release" : ''),
   );
 
   const background = await backgroundLoad();

@@ -34,6 +34,10 @@ async function startBaseline({ redisUrl }) {
   const pub = new Redis(redisUrl, { connectionName: 'baseline:publisher' });
   const sub = new Redis(redisUrl, { connectionName: 'baseline:subscriber' });
   io.adapter(createAdapter(pub, sub, { key: 'notifications:socket.io' }));
+  // Experiment only: bare socket.io with the module's sent-packet release (docs/BENCHMARKS.md).
+  if (process.env.BENCH_BASELINE_RELEASE) {
+    require('../dist/lib/scale-out/release-sent-packets').releaseSentPackets(io);
+  }
   const nsp = io.of('/notifications');
   // What a hand-written app does: trust the user id given at the handshake, join the user's room.
   nsp.use((socket, next) => {
