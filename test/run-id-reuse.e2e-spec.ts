@@ -6,13 +6,14 @@
  */
 import type { Socket } from 'socket.io-client';
 import { RunResync } from '../lib/gateway/run-resync';
+import { NotificationsClient, type NotificationsClientError } from '../src/client';
 import type { NotificationsModuleOptions } from '../lib';
 import type { StatusUpdate, UserNotification } from '../src/protocol/messages';
 import { LocalIdentityProvider, randomGuid } from './utils/identity-provider';
 import { startLibraryApp, type LibraryApp } from './utils/library-app';
 import { startRedisServer, type RedisServerHandle } from './utils/redis-server';
 import { closeAll, connectClient, emitWithAck, record, waitUntil } from './utils/socket-client';
-import { eventually } from './utils/wait';
+import { delay, eventually } from './utils/wait';
 
 const TTL_SECONDS = 1;
 const BARRIER = 'reuse.barrier';
@@ -20,6 +21,7 @@ const BARRIER = 'reuse.barrier';
 interface Ack {
   ok: boolean;
   lastSeq?: number;
+  createdAt?: string;
   error?: { code: string };
 }
 
@@ -145,6 +147,115 @@ function describeReuse(
       app.notifications.sendToUser(carol, BARRIER, {});
       await waitUntil(c.socket, () => c.notes.some((n) => n.type === BARRIER));
       expect(c.updates.filter((u) => u.status === 'completed')).toHaveLength(1);
+    }, 20_000);
+
+    it("a resubscription that names the expired run's createdAt is refused, not resumed", async () => {
+      const [first, last] = [apps[0], apps[apps.length - 1]];
+      const dave = randomGuid();
+      const runId = `weekly:${randomGuid()}`;
+      const c = await connect(last, dave);
+      const old = await first.notifications.createRun(dave, {
+        runId,
+        firstUpdate: { status: 'queued' },
+      });
+      // As the protocol's own clients ask: the ack as documented, without createdAt.
+      expect(await emitWithAck<Ack>(c.socket, 'subscribeToRun', { runId })).toEqual({
+        ok: true,
+        runId,
+        lastSeq: 1,
+        replayed: 1,
+      });
+      // A client that tracks which run it follows: null first, then the createdAt it was given.
+      expect(
+        await emitWithAck<Ack>(c.socket, 'subscribeToRun', { runId, afterSeq: 1, createdAt: null }),
+      ).toMatchObject({ ok: true, lastSeq: 1, createdAt: old.createdAt });
+      // The same run named again: resumed.
+      expect(
+        await emitWithAck<Ack>(c.socket, 'subscribeToRun', {
+          runId,
+          afterSeq: 1,
+          createdAt: old.createdAt,
+        }),
+      ).toMatchObject({ ok: true, lastSeq: 1, createdAt: old.createdAt });
+      await eventually(
+        () => `run ${runId} expired`,
+        async () => (await first.notifications.getRun(runId)) === null,
+      );
+      const renewed = await first.notifications.createRun(dave, {
+        runId,
+        firstUpdate: { status: 'running' },
+      });
+      expect(renewed.createdAt).not.toBe(old.createdAt);
+      // Naming the expired run: not_found, and the new run's updates do not reach the connection.
+      expect(
+        await emitWithAck<Ack>(c.socket, 'subscribeToRun', {
+          runId,
+          afterSeq: 1,
+          createdAt: old.createdAt,
+        }),
+      ).toMatchObject({ ok: false, error: { code: 'not_found' } });
+      await first.notifications.publishRunUpdate(runId, { status: 'completed' });
+      first.notifications.sendToUser(dave, BARRIER, {});
+      await waitUntil(c.socket, () => c.notes.some((n) => n.type === BARRIER));
+      expect(c.updates.map((u) => u.status)).toEqual(['queued']);
+      // Without createdAt, as the protocol's own clients ask: the run under the id now.
+      expect(await emitWithAck<Ack>(c.socket, 'subscribeToRun', { runId })).toEqual({
+        ok: true,
+        runId,
+        lastSeq: 2,
+        replayed: 2,
+      });
+      expect(
+        await emitWithAck<Ack>(c.socket, 'subscribeToRun', { runId, createdAt: null }),
+      ).toMatchObject({ ok: true, createdAt: renewed.createdAt });
+    }, 20_000);
+
+    it('the client SDK reports the run lost when its id was used again while it was away', async () => {
+      const [first, last] = [apps[0], apps[apps.length - 1]];
+      const erin = randomGuid();
+      const runId = `hourly:${randomGuid()}`;
+      await first.notifications.createRun(erin, { runId, firstUpdate: { status: 'queued' } });
+      const client = new NotificationsClient({
+        url: last.url,
+        accessTokenFactory: () => idp.issueToken({ oid: erin }),
+        transports: ['websocket'],
+        reconnect: { initialDelayMs: 20, maxDelayMs: 200 },
+      });
+      const seen: StatusUpdate[] = [];
+      const errors: NotificationsClientError[] = [];
+      client.onError((error) => errors.push(error));
+      try {
+        await client.start();
+        const loop = (async () => {
+          for await (const update of client.runUpdates(runId)) seen.push(update);
+        })();
+        const ended = loop.then(
+          () => undefined,
+          (error: { code?: string }) => error.code,
+        );
+        await eventually(
+          () => `${seen.length} updates`,
+          () => seen.length === 1,
+        );
+        // Away while the run expires and another is created under its id for the same user,
+        // which gets updates before the client is back.
+        await client.stop();
+        await eventually(
+          () => `run ${runId} expired`,
+          async () => (await first.notifications.getRun(runId)) === null,
+        );
+        await first.notifications.createRun(erin, { runId, firstUpdate: { status: 'queued' } });
+        await first.notifications.publishRunUpdate(runId, { status: 'running' });
+        await client.start();
+        expect(await Promise.race([ended, delay(5000).then(() => 'still following')])).toBe(
+          'not_found',
+        );
+        expect(errors).toContainEqual(expect.objectContaining({ code: 'not_found', runId }));
+        // Only the expired run's update: none of the new run's was taken for a continuation.
+        expect(seen.map((u) => u.status)).toEqual(['queued']);
+      } finally {
+        await client.stop();
+      }
     }, 20_000);
   });
 }

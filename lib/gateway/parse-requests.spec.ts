@@ -13,6 +13,14 @@ describe('parseSubscribeArgs', () => {
       { runId: 'r', afterSeq: 0 },
     ],
     ['x'.repeat(128), { runId: 'x'.repeat(128), afterSeq: 0 }],
+    [
+      { runId: 'r', afterSeq: 3, createdAt: '2026-12-05T08:00:00.000Z' },
+      { runId: 'r', afterSeq: 3, createdAt: '2026-12-05T08:00:00.000Z' },
+    ],
+    [
+      { runId: 'r', createdAt: null },
+      { runId: 'r', afterSeq: 0, createdAt: null },
+    ],
   ])('accepts %p', (body, expected) => expect(parseSubscribeArgs(body)).toEqual(expected));
 
   it.each([
@@ -32,6 +40,10 @@ describe('parseSubscribeArgs', () => {
     [{ runId: 'r', afterSeq: '3' }],
     [{ runId: 'r', afterSeq: Number.MAX_VALUE }],
     [{ runId: { $gt: '' } }],
+    [{ runId: 'r', createdAt: '' }],
+    [{ runId: 'r', createdAt: 'x'.repeat(65) }],
+    [{ runId: 'r', createdAt: 1733385600000 }],
+    [{ runId: 'r', createdAt: { $ne: '' } }],
   ])('rejects %p', (body) => expect(parseSubscribeArgs(body)).toBeUndefined());
 });
 

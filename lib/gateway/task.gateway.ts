@@ -35,7 +35,12 @@ import { RedisConnections } from '../scale-out/redis-connections';
 import { admitConnection } from './admit-connection';
 import { errorAck } from './acks';
 import { NotificationsHub } from './notifications-hub';
-import { parseRunIdArg, parseSubscribeArgs, parseTokenArg } from './parse-requests';
+import {
+  parseRunIdArg,
+  parseSubscribeArgs,
+  parseTokenArg,
+  type SubscribeArgs,
+} from './parse-requests';
 import { TokenBucket } from './rate-limiter';
 import { ConnectionClaims } from '../auth/connection-claims';
 import { ExpirySchedule } from './expiry-schedule';
@@ -194,7 +199,7 @@ export class TaskGateway
     if (!args)
       return errorAck(
         'invalid_argument',
-        'Expected a run id (1–128 chars of [A-Za-z0-9_.:-]) or {runId, afterSeq?}.',
+        'Expected a run id (1–128 chars of [A-Za-z0-9_.:-]) or {runId, afterSeq?, createdAt?}.',
       );
     const state = socket.data;
     if (!state.bucket.take())
@@ -204,7 +209,7 @@ export class TaskGateway
 
   private async subscribeInOrder(
     socket: NotificationsSocket,
-    { runId, afterSeq }: { runId: string; afterSeq: number },
+    { runId, afterSeq, createdAt }: SubscribeArgs,
   ): Promise<SubscribeAck | ErrorAck> {
     const state = socket.data;
     // inOrder settled any earlier request on this run id: it is new unless one of its rooms is
@@ -221,6 +226,10 @@ export class TaskGateway
     try {
       const run = await this.runs.getRun(runId);
       if (!run || !(await canAccessRun(this.accessPolicy, state.user, run))) {
+        return errorAck('not_found', 'No such run.');
+      }
+      // A resubscription to a run that expired, its id since used again: the run followed is gone.
+      if (typeof createdAt === 'string' && createdAt !== run.createdAt) {
         return errorAck('not_found', 'No such run.');
       }
       if (!socket.connected) return errorAck('not_found', 'Disconnected.');
@@ -249,6 +258,8 @@ export class TaskGateway
         replayed: slice.updates.length,
       };
       if (slice.gap) ack.gap = true;
+      // Only to a client that tracks runs by creation: the others get the ack as documented.
+      if (createdAt !== undefined) ack.createdAt = run.createdAt;
       return ack;
     } catch (error) {
       this.logger.error(`subscribeToRun failed: ${(error as Error).message}`);

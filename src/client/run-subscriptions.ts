@@ -1,6 +1,6 @@
 import type { Socket } from 'socket.io-client';
 import { ClientEvents } from '../protocol/events';
-import type { ErrorAck, SubscribeAck } from '../protocol/messages';
+import type { ErrorAck, SubscribeAck, SubscribeToRunRequest } from '../protocol/messages';
 import { backoffDelay, type BackoffOptions } from './backoff';
 import type { NotificationsClientError } from './client-options';
 import type { RunTracker } from './run-tracker';
@@ -88,17 +88,22 @@ export class RunSubscriptions {
     }
   }
 
-  /** Sends `subscribeToRun` from the last seq seen; returns the error, if any. */
+  /**
+   * Sends `subscribeToRun` from the last seq seen, and with the creation time of the run followed
+   * once known (another run under the same id is then refused); returns the error, if any.
+   */
   private async send(runId: string): Promise<NotificationsClientError | undefined> {
     if (!this.options.runs.has(runId)) return undefined;
+    const request: SubscribeToRunRequest = {
+      runId,
+      afterSeq: this.options.runs.lastSeq(runId),
+      createdAt: this.options.runs.createdAt(runId) ?? null,
+    };
     let ack: SubscribeAck | ErrorAck;
     try {
       ack = await this.options.socket
         .timeout(this.options.ackTimeoutMs)
-        .emitWithAck(ClientEvents.SubscribeToRun, {
-          runId,
-          afterSeq: this.options.runs.lastSeq(runId),
-        });
+        .emitWithAck(ClientEvents.SubscribeToRun, request);
     } catch {
       // Disconnected meanwhile: the next connect re-subscribes.
       return { code: 'timeout', message: 'No acknowledgement.' };

@@ -1,4 +1,4 @@
-import type { RunSnapshot, StatusUpdate } from '../protocol/messages';
+import type { RunSnapshot, StatusUpdate, SubscribeAck } from '../protocol/messages';
 import { RunTracker, type RunTrackerOptions } from './run-tracker';
 
 const GAP_MS = 1000;
@@ -14,6 +14,14 @@ const snapshot = (lastSeq: number, seqs: number[]): RunSnapshot => ({
   lastSeq,
   updates: seqs.map((seq) => u(seq)),
 });
+/** A successful subscribe ack of run 'r' that replayed nothing. */
+const ack = (lastSeq: number, extra: Partial<SubscribeAck> = {}): SubscribeAck => ({
+  ok: true,
+  runId: 'r',
+  lastSeq,
+  replayed: 0,
+  ...extra,
+});
 /** Lets a refetch's promise settle under fake timers. */
 const settle = () =>
   new Promise<void>((resolve) => jest.requireActual('timers').setImmediate(resolve));
@@ -23,6 +31,7 @@ describe('RunTracker', () => {
   let fetchRun: jest.Mock<Promise<RunSnapshot>, [string]>;
   let onFetchError: jest.Mock<void, [string, Error, boolean]>;
   let onHandlerError: jest.Mock<void, [unknown, StatusUpdate]>;
+  let onReplaced: jest.Mock<void, [string]>;
   let tracker: RunTracker;
 
   beforeEach(() => {
@@ -31,9 +40,11 @@ describe('RunTracker', () => {
     fetchRun = jest.fn();
     onFetchError = jest.fn();
     onHandlerError = jest.fn();
+    onReplaced = jest.fn();
     const options: RunTrackerOptions = {
       onUpdate: (update) => released.push(update.seq),
       onFetchError,
+      onReplaced,
       onHandlerError,
       fetchRun,
       gapTimeoutMs: GAP_MS,
@@ -112,6 +123,41 @@ describe('RunTracker', () => {
     await settle();
     expect(fetchRun).not.toHaveBeenCalled();
     expect(released).toEqual([1, 2]);
+  });
+
+  it("keeps the first ack's createdAt: the run a resubscription asks for", () => {
+    tracker.add('r', () => undefined, 0);
+    expect(tracker.createdAt('r')).toBeUndefined();
+    tracker.acknowledged('r', ack(0));
+    expect(tracker.createdAt('r')).toBeUndefined();
+    tracker.acknowledged('r', ack(0, { createdAt: 'A' }));
+    tracker.acknowledged('r', ack(0, { createdAt: 'B' }));
+    expect(tracker.createdAt('r')).toBe('A');
+    expect(tracker.createdAt('other')).toBeUndefined();
+  });
+
+  it('drops a run whose refetched state is of another run under its id', async () => {
+    fetchRun.mockResolvedValue({ ...snapshot(3, [1, 2, 3]), createdAt: 'B' });
+    tracker.add('r', () => undefined, 2);
+    tracker.acknowledged('r', ack(8, { gap: true, createdAt: 'A' }));
+    await settle();
+    expect(released).toEqual([]);
+    expect(tracker.has('r')).toBe(false);
+    expect(onReplaced).toHaveBeenCalledWith('r');
+    expect(onFetchError).not.toHaveBeenCalled();
+  });
+
+  it('takes a refetched state of the same run, or one that does not say which', async () => {
+    fetchRun.mockResolvedValueOnce({ ...snapshot(8, [7, 8]), createdAt: 'A' });
+    tracker.add('r', () => undefined, 6);
+    tracker.acknowledged('r', ack(8, { gap: true, createdAt: 'A' }));
+    await settle();
+    expect(released).toEqual([7, 8]);
+    fetchRun.mockResolvedValueOnce(snapshot(10, [9, 10]));
+    tracker.acknowledged('r', ack(10, { gap: true }));
+    await settle();
+    expect(released).toEqual([7, 8, 9, 10]);
+    expect(onReplaced).not.toHaveBeenCalled();
   });
 
   it('refetches at once for an ack that reports a gap', async () => {

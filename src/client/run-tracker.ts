@@ -11,6 +11,11 @@ interface TrackedRun {
   refetching?: boolean;
   /** Consecutive failed refetches: the next one waits longer. */
   failedFetches: number;
+  /**
+   * When the run followed was created, from the first ack that said so: a resubscription passes
+   * it, so that another run under the same id (the first expired) is refused, not resumed.
+   */
+  createdAt?: string;
 }
 
 /** What {@link RunTracker} needs from its client. */
@@ -22,6 +27,11 @@ export interface RunTrackerOptions {
    * after {@link MAX_FAILED_FETCHES} failures in a row the run is dropped before this is called.
    */
   onFetchError: (runId: string, error: Error, gaveUp: boolean) => void;
+  /**
+   * The run followed is gone and another was created under its id (its refetched state says so):
+   * the run was dropped before this is called.
+   */
+  onReplaced: (runId: string) => void;
   /** A handler threw: the others still get the update, and so do the later updates. */
   onHandlerError: (error: unknown, update: StatusUpdate) => void;
   /** The run's state over HTTP, for a gap. */
@@ -64,6 +74,11 @@ export class RunTracker {
   /** The last seq released for a run: where a (re-)subscription resumes. */
   lastSeq(runId: string): number {
     return this.runs.get(runId)?.sequencer.lastSeq ?? 0;
+  }
+
+  /** When the run followed was created, once an ack said so. */
+  createdAt(runId: string): string | undefined {
+    return this.runs.get(runId)?.createdAt;
   }
 
   /** Adds a handler; returns true when the run was not followed yet. */
@@ -119,6 +134,7 @@ export class RunTracker {
   acknowledged(runId: string, ack: SubscribeAck): void {
     const run = this.runs.get(runId);
     if (!run) return;
+    if (typeof ack.createdAt === 'string') run.createdAt ??= ack.createdAt;
     run.sequencer.expect(ack.lastSeq);
     if (ack.gap) void this.refetch(runId);
     else this.check(runId, run);
@@ -169,6 +185,16 @@ export class RunTracker {
     run.gapTimer = undefined;
     try {
       const snapshot = await this.options.fetchRun(runId);
+      if (
+        typeof snapshot.createdAt === 'string' &&
+        run.createdAt !== undefined &&
+        snapshot.createdAt !== run.createdAt
+      ) {
+        // Another run under the id (the one followed expired): nothing more will come of it.
+        if (this.runs.get(runId) !== run) return;
+        this.delete(runId);
+        return this.options.onReplaced(runId);
+      }
       if (this.runs.get(runId) === run) {
         this.deliver(run, run.sequencer.acceptSnapshot(snapshot.updates, snapshot.lastSeq));
       }

@@ -47,6 +47,14 @@ export interface SubscribeToRunRequest {
   runId: string;
   /** Replay every logged update with `seq > afterSeq` (default 0: the whole log). */
   afterSeq?: number;
+  /**
+   * For a client that tracks which run it follows under an id: null on its first subscription,
+   * then the `createdAt` its ack gave. When it names a run that is no longer the one under the id
+   * (that run expired and the id was used again), the answer is `not_found` rather than the new
+   * run's updates after `afterSeq`. With this field, and only then, the ack carries `createdAt`.
+   * An extension of the protocol; servers that do not know it ignore it.
+   */
+  createdAt?: string | null;
 }
 
 /** Argument of `unsubscribeFromRun` in its object form. */
@@ -81,6 +89,11 @@ export interface SubscribeAck {
   replayed: number;
   /** True when the log no longer holds `afterSeq + 1`: refetch the run's state over HTTP. */
   gap?: boolean;
+  /**
+   * When the run was created (ISO-8601): which run under this id the subscription is to. Only
+   * when the request carried {@link SubscribeToRunRequest.createdAt} (an extension of the protocol).
+   */
+  createdAt?: string;
 }
 
 /** Successful `unsubscribeFromRun` acknowledgement. */
@@ -105,4 +118,10 @@ export interface RunSnapshot {
   status: RunStatus;
   lastSeq: number;
   updates: StatusUpdate[];
+  /**
+   * When the run was created (ISO-8601), as in the subscribe ack, if the app's route says so (not
+   * part of the sample's response): the client SDK then gives up a run whose snapshot is of
+   * another run under the same id.
+   */
+  createdAt?: string;
 }
