@@ -8,6 +8,7 @@
 import { Redis } from 'ioredis';
 import type { Socket } from 'socket.io-client';
 import type { RedisCredentials } from '../lib';
+import { RedisCredentialsRefresher } from '../lib/scale-out/redis-credentials';
 import type { StatusUpdate, UserNotification } from '../src/protocol/messages';
 import { CaptureLogger } from './utils/capture-logger';
 import { LocalIdentityProvider, randomGuid } from './utils/identity-provider';
@@ -263,4 +264,45 @@ describeCredentials('redis.credentials: a Redis Cluster, sharded mode', async ()
     eagerConnections: 2, // each app's sharded subscriber
     stop: () => cluster.stop(),
   };
+});
+
+/**
+ * A renewal while a connection is still in its handshake: the handshake sent the old credentials,
+ * so the connection authenticates again once it is ready (without it, it would keep the old ones
+ * until Redis drops it at their expiry). `CLIENT PAUSE` holds the handshake open.
+ */
+describe('redis.credentials: a renewal during a handshake', () => {
+  it('authenticates the connection with the new credentials once it is ready', async () => {
+    const server = await startRedisServer();
+    const admin = new Redis(server.url);
+    let user = 'app-1';
+    const refresher = await RedisCredentialsRefresher.start(() => ({
+      username: user,
+      password: `${user}-token`,
+    }));
+    const client = new Redis(server.url, { ...refresher.current, lazyConnect: true });
+    try {
+      for (const name of ['app-1', 'app-2'])
+        await admin.call('ACL', 'SETUSER', name, 'on', `>${name}-token`, '~*', '&*', '+@all');
+      refresher.track(client);
+      await admin.client('PAUSE', 500, 'ALL');
+      const connected = client.connect();
+      await eventually(
+        () => `handshake under way (${client.status})`,
+        () => client.status === 'connect',
+      );
+      user = 'app-2';
+      expect(await refresher.refresh()).toBe(true);
+      await connected;
+      await eventually(
+        () => 'the connection on the new credentials',
+        async () => (await client.call('ACL', 'WHOAMI')) === 'app-2',
+      );
+    } finally {
+      refresher.stop();
+      client.disconnect();
+      admin.disconnect();
+      await server.stop();
+    }
+  });
 });

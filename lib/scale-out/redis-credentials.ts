@@ -76,7 +76,7 @@ function connectionsOf(client: RedisClient): Redis[] {
  * Keeps the module's Redis connections authenticated with credentials that expire. Each
  * connection is created with the current credentials; before they expire, new ones are asked for,
  * written where each connection reads them when it reconnects, and sent with `AUTH` on every
- * ready connection that accepts it. A subscriber connection does not (Redis refuses `AUTH` once a
+ * ready connection that accepts it (a connection still connecting gets it once ready). A subscriber connection does not (Redis refuses `AUTH` once a
  * connection subscribes, over RESP2): it keeps its authentication until Redis closes it, then
  * reconnects with the new credentials and subscribes again, and the run resync re-emits what its
  * instance missed meanwhile.
@@ -87,6 +87,8 @@ export class RedisCredentialsRefresher {
   private timer?: NodeJS.Timeout;
   private failures = 0;
   private stopped = false;
+  /** Connections that were not ready at a renewal: authenticated again once they are. */
+  private readonly awaitingReady = new WeakSet<Redis>();
 
   private constructor(
     private readonly provider: RedisCredentialsProvider,
@@ -165,17 +167,32 @@ export class RedisCredentialsRefresher {
     await Promise.all(
       connectionsOf(client).map(async (connection) => {
         Object.assign(connection.options, current);
-        if (connection.status !== 'ready' || connection.mode !== 'normal') return;
-        try {
-          const auth =
-            current.username === undefined
-              ? connection.auth(current.password)
-              : connection.auth(current.username, current.password);
-          await withTimeout(auth, AUTH_TIMEOUT_MS, 'AUTH timed out');
-        } catch (error) {
-          this.logger.warn(`Redis refused the renewed credentials: ${(error as Error).message}`);
+        if (connection.status === 'ready') return this.authenticate(connection);
+        // A handshake under way may have sent the credentials being replaced, and would keep
+        // them until they expire: authenticate again once it is done.
+        if (connection.status !== 'end' && !this.awaitingReady.has(connection)) {
+          this.awaitingReady.add(connection);
+          connection.once('ready', () => {
+            this.awaitingReady.delete(connection);
+            void this.authenticate(connection);
+          });
         }
       }),
     );
+  }
+
+  /** `AUTH` with the current credentials, on a connection that accepts it. */
+  private async authenticate(connection: Redis): Promise<void> {
+    if (this.stopped || connection.status !== 'ready' || connection.mode !== 'normal') return;
+    const current = this.current;
+    try {
+      const auth =
+        current.username === undefined
+          ? connection.auth(current.password)
+          : connection.auth(current.username, current.password);
+      await withTimeout(auth, AUTH_TIMEOUT_MS, 'AUTH timed out');
+    } catch (error) {
+      this.logger.warn(`Redis refused the renewed credentials: ${(error as Error).message}`);
+    }
   }
 }
