@@ -285,7 +285,8 @@ describe('redis.credentials: a renewal during a handshake', () => {
       for (const name of ['app-1', 'app-2'])
         await admin.call('ACL', 'SETUSER', name, 'on', `>${name}-token`, '~*', '&*', '+@all');
       refresher.track(client);
-      await admin.client('PAUSE', 500, 'ALL');
+      // Long enough for the renewal below to come while the handshake waits, even on a busy machine.
+      await admin.client('PAUSE', 2000, 'ALL');
       const connected = client.connect();
       await eventually(
         () => `handshake under way (${client.status})`,
