@@ -16,7 +16,7 @@ interface EngineSocket {
 
 /**
  * The packets a connection sent are released with the buffer engine.io handed to the transport,
- * on WebSocket connections only, and nothing is lost or reordered by it.
+ * on WebSocket and long-polling (Engine.IO 4) connections, and nothing is lost or reordered by it.
  */
 describe('packets sent on a connection', () => {
   let idp: LocalIdentityProvider;
@@ -87,7 +87,7 @@ describe('packets sent on a connection', () => {
     }
   });
 
-  it('are kept in the buffer on a polling connection, whose encoder may read it later', async () => {
+  it('are released once written to a long-polling response (Engine.IO 4), in order', async () => {
     const { oid, socket, received } = await connectUser(['polling']);
     try {
       const buffers = buffersHandedOver(engineSocketOf(oid));
@@ -98,7 +98,7 @@ describe('packets sent on a connection', () => {
       );
       expect(received).toEqual(Array.from({ length: 20 }, (_, n) => n));
       expect(buffers.length).toBeGreaterThan(0);
-      expect(buffers.every((buffer) => buffer.length > 0)).toBe(true);
+      expect(buffers.filter((buffer) => buffer.length > 0)).toEqual([]);
     } finally {
       closeAll(socket);
     }

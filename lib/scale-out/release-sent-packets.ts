@@ -1,16 +1,35 @@
 import type { Server } from 'socket.io';
 
+/** What this reads of an engine.io 6 transport. */
+interface EngineTransport {
+  name?: string;
+  /** The Engine.IO protocol revision of the connection: 4, or 3 with `allowEIO3`. */
+  protocol?: number;
+}
+
 /** What this reads of an engine.io 6 socket. */
 interface EngineSocket {
   writeBuffer: unknown[];
-  transport?: { name?: string };
+  transport?: EngineTransport;
   flush(): void;
   listenerCount(event: string): number;
   server?: { listenerCount(event: string): number };
 }
 
 /**
- * engine.io's `flush` on a socket whose buffer was handed to a WebSocket transport, then emptied.
+ * True for a transport whose `send` is done with the packets it was given when it returns: the
+ * WebSocket transport, and long-polling with Engine.IO 4, whose payload encoder is synchronous.
+ * Not long-polling with Engine.IO 3, whose encoder may call back later, nor WebTransport, which
+ * writes packet by packet across awaits.
+ */
+export function sendsBeforeReturning(transport: EngineTransport | undefined): boolean {
+  return (
+    transport?.name === 'websocket' || (transport?.name === 'polling' && transport.protocol === 4)
+  );
+}
+
+/**
+ * engine.io's `flush`, then the buffer it handed to the transport is emptied.
  *
  * `flush` hands the socket's write buffer to the transport and starts a new, empty one. On a
  * notification socket that new buffer waits seconds for the next message, long enough for V8 to
@@ -21,17 +40,17 @@ interface EngineSocket {
  * mark-compact every 2–3 s at 5,000 msg/s, whose pauses made the latency tail. Emptying the
  * handed-over buffer lets them die young (32 KB/s in the same probe).
  *
- * Only where that cannot change what anyone sees: the WebSocket transport writes the whole buffer
- * before `send` returns (polling's EIO3 encoder and WebTransport may still read it later), and
- * nobody listens to `flush`, whose listeners are given the buffer.
+ * Only where that cannot change what anyone sees: the transport is done with the buffer when
+ * `send` returns ({@link sendsBeforeReturning}), and nobody listens to `flush`, whose listeners
+ * are given the buffer.
  */
 function releasingFlush(flush: () => void) {
   return function flushAndRelease(this: EngineSocket): void {
     const buffer = this.writeBuffer;
-    const websocket = this.transport?.name === 'websocket';
+    const sentAlready = sendsBeforeReturning(this.transport);
     flush.call(this);
     if (
-      websocket &&
+      sentAlready &&
       this.writeBuffer !== buffer &&
       this.listenerCount('flush') === 0 &&
       (this.server?.listenerCount('flush') ?? 0) === 0
