@@ -306,4 +306,49 @@ describe('redis.credentials: a renewal during a handshake', () => {
       await server.stop();
     }
   });
+
+  it('sends no AUTH to a subscriber, whose subscriptions go first once it is ready', async () => {
+    const server = await startRedisServer();
+    const admin = new Redis(server.url);
+    let user = 'app-1';
+    const refresher = await RedisCredentialsRefresher.start(() => ({
+      username: user,
+      password: `${user}-token`,
+    }));
+    const subscriber = new Redis(server.url, { ...refresher.current, lazyConnect: true });
+    const rejectedAuth = async () =>
+      Number(
+        /cmdstat_auth:.*rejected_calls=(\d+)/.exec(await admin.info('commandstats'))?.[1] ?? 0,
+      );
+    try {
+      for (const name of ['app-1', 'app-2'])
+        await admin.call('ACL', 'SETUSER', name, 'on', `>${name}-token`, '~*', '&*', '+@all');
+      refresher.track(subscriber, { subscriber: true });
+      const received: string[] = [];
+      subscriber.on('message', (_channel: string, message: string) => received.push(message));
+      await admin.client('PAUSE', 2000, 'ALL');
+      const subscribed = subscriber.subscribe('renewal-check');
+      await eventually(
+        () => `handshake under way (${subscriber.status})`,
+        () => subscriber.status === 'connect',
+      );
+      user = 'app-2';
+      expect(await refresher.refresh()).toBe(true);
+      await subscribed;
+      await admin.publish('renewal-check', 'after');
+      await eventually(
+        () => `received ${JSON.stringify(received)}`,
+        () => received.includes('after'),
+      );
+      // Its next connection takes the new credentials.
+      expect(subscriber.options).toMatchObject({ username: 'app-2', password: 'app-2-token' });
+      await delay(100);
+      expect(await rejectedAuth()).toBe(0);
+    } finally {
+      refresher.stop();
+      subscriber.disconnect();
+      admin.disconnect();
+      await server.stop();
+    }
+  });
 });

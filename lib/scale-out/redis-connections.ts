@@ -75,7 +75,7 @@ export class RedisConnections implements OnApplicationShutdown {
     const client = createRedisClient(this.withCurrentCredentials(redis), {
       connectionName: `notifications:${role}`,
     });
-    this.credentials?.track(client);
+    this.credentials?.track(client, { subscriber: role === 'subscriber' });
     coalesceWrites(client);
     // Without a listener, ioredis reports every failed reconnect attempt as an unhandled error.
     let lastError = '';

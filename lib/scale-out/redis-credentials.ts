@@ -89,6 +89,8 @@ export class RedisCredentialsRefresher {
   private stopped = false;
   /** Connections that were not ready at a renewal: authenticated again once they are. */
   private readonly awaitingReady = new WeakSet<Redis>();
+  /** Clients that subscribe: Redis takes no `AUTH` on them, they reconnect with new credentials. */
+  private readonly subscribers = new WeakSet<RedisClient>();
 
   private constructor(
     private readonly provider: RedisCredentialsProvider,
@@ -117,9 +119,15 @@ export class RedisCredentialsRefresher {
     return username === undefined ? { password } : { username, password };
   }
 
-  /** Keeps `client`'s connections on the current credentials from now on. */
-  track(client: RedisClient): void {
+  /**
+   * Keeps `client`'s connections on the current credentials from now on. A `subscriber` client
+   * (a single server's) only reconnects with them: once it subscribes, Redis refuses `AUTH` on it
+   * (over RESP2), and ioredis sends its subscriptions again before anything else on a new
+   * connection, so an `AUTH` at ready would come after them.
+   */
+  track(client: RedisClient, options: { subscriber?: boolean } = {}): void {
     this.clients.add(client);
+    if (options.subscriber) this.subscribers.add(client);
   }
 
   /** Asks for new credentials now and applies them; resolves false when the provider failed. */
@@ -164,9 +172,12 @@ export class RedisCredentialsRefresher {
       // Read when the Cluster connects to a node it has not used yet.
       Object.assign((client.options.redisOptions ??= {}), current);
     }
+    // A Cluster's node connections do not subscribe (its subscribers are connections of their own).
+    const subscriber = this.subscribers.has(client) && !(client instanceof Cluster);
     await Promise.all(
       connectionsOf(client).map(async (connection) => {
         Object.assign(connection.options, current);
+        if (subscriber) return;
         if (connection.status === 'ready') return this.authenticate(connection);
         // A handshake under way may have sent the credentials being replaced, and would keep
         // them until they expire: authenticate again once it is done.

@@ -62,14 +62,6 @@ export class NotificationsClient {
         void this.forgetRun(runId, true);
         this.runLost(runId, failure);
       },
-      onReplaced: (runId) => {
-        void this.forgetRun(runId, true);
-        this.runLost(runId, {
-          code: 'not_found',
-          message: 'The run expired and another was created under its id.',
-          runId,
-        });
-      },
       onHandlerError: (error, update) => this.handlers.handlerFailed(error, update.runId),
     });
     this.socket = createClientSocket(options, (error) =>

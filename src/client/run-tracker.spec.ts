@@ -31,7 +31,6 @@ describe('RunTracker', () => {
   let fetchRun: jest.Mock<Promise<RunSnapshot>, [string]>;
   let onFetchError: jest.Mock<void, [string, Error, boolean]>;
   let onHandlerError: jest.Mock<void, [unknown, StatusUpdate]>;
-  let onReplaced: jest.Mock<void, [string]>;
   let tracker: RunTracker;
 
   beforeEach(() => {
@@ -40,11 +39,9 @@ describe('RunTracker', () => {
     fetchRun = jest.fn();
     onFetchError = jest.fn();
     onHandlerError = jest.fn();
-    onReplaced = jest.fn();
     const options: RunTrackerOptions = {
       onUpdate: (update) => released.push(update.seq),
       onFetchError,
-      onReplaced,
       onHandlerError,
       fetchRun,
       gapTimeoutMs: GAP_MS,
@@ -134,30 +131,6 @@ describe('RunTracker', () => {
     tracker.acknowledged('r', ack(0, { createdAt: 'B' }));
     expect(tracker.createdAt('r')).toBe('A');
     expect(tracker.createdAt('other')).toBeUndefined();
-  });
-
-  it('drops a run whose refetched state is of another run under its id', async () => {
-    fetchRun.mockResolvedValue({ ...snapshot(3, [1, 2, 3]), createdAt: 'B' });
-    tracker.add('r', () => undefined, 2);
-    tracker.acknowledged('r', ack(8, { gap: true, createdAt: 'A' }));
-    await settle();
-    expect(released).toEqual([]);
-    expect(tracker.has('r')).toBe(false);
-    expect(onReplaced).toHaveBeenCalledWith('r');
-    expect(onFetchError).not.toHaveBeenCalled();
-  });
-
-  it('takes a refetched state of the same run, or one that does not say which', async () => {
-    fetchRun.mockResolvedValueOnce({ ...snapshot(8, [7, 8]), createdAt: 'A' });
-    tracker.add('r', () => undefined, 6);
-    tracker.acknowledged('r', ack(8, { gap: true, createdAt: 'A' }));
-    await settle();
-    expect(released).toEqual([7, 8]);
-    fetchRun.mockResolvedValueOnce(snapshot(10, [9, 10]));
-    tracker.acknowledged('r', ack(10, { gap: true }));
-    await settle();
-    expect(released).toEqual([7, 8, 9, 10]);
-    expect(onReplaced).not.toHaveBeenCalled();
   });
 
   it('refetches at once for an ack that reports a gap', async () => {

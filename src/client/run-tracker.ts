@@ -27,11 +27,6 @@ export interface RunTrackerOptions {
    * after {@link MAX_FAILED_FETCHES} failures in a row the run is dropped before this is called.
    */
   onFetchError: (runId: string, error: Error, gaveUp: boolean) => void;
-  /**
-   * The run followed is gone and another was created under its id (its refetched state says so):
-   * the run was dropped before this is called.
-   */
-  onReplaced: (runId: string) => void;
   /** A handler threw: the others still get the update, and so do the later updates. */
   onHandlerError: (error: unknown, update: StatusUpdate) => void;
   /** The run's state over HTTP, for a gap. */
@@ -185,16 +180,6 @@ export class RunTracker {
     run.gapTimer = undefined;
     try {
       const snapshot = await this.options.fetchRun(runId);
-      if (
-        typeof snapshot.createdAt === 'string' &&
-        run.createdAt !== undefined &&
-        snapshot.createdAt !== run.createdAt
-      ) {
-        // Another run under the id (the one followed expired): nothing more will come of it.
-        if (this.runs.get(runId) !== run) return;
-        this.delete(runId);
-        return this.options.onReplaced(runId);
-      }
       if (this.runs.get(runId) === run) {
         this.deliver(run, run.sequencer.acceptSnapshot(snapshot.updates, snapshot.lastSeq));
       }

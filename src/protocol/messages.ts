@@ -118,10 +118,4 @@ export interface RunSnapshot {
   status: RunStatus;
   lastSeq: number;
   updates: StatusUpdate[];
-  /**
-   * When the run was created (ISO-8601), as in the subscribe ack, if the app's route says so (not
-   * part of the sample's response): the client SDK then gives up a run whose snapshot is of
-   * another run under the same id.
-   */
-  createdAt?: string;
 }
