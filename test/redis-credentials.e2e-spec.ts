@@ -272,83 +272,71 @@ describeCredentials('redis.credentials: a Redis Cluster, sharded mode', async ()
  * until Redis drops it at their expiry). `CLIENT PAUSE` holds the handshake open.
  */
 describe('redis.credentials: a renewal during a handshake', () => {
-  it('authenticates the connection with the new credentials once it is ready', async () => {
-    const server = await startRedisServer();
-    const admin = new Redis(server.url);
-    let user = 'app-1';
-    const refresher = await RedisCredentialsRefresher.start(() => ({
+  let server: Awaited<ReturnType<typeof startRedisServer>>;
+  let admin: Redis;
+  let user: string;
+  let refresher: RedisCredentialsRefresher;
+  let client: Redis;
+
+  beforeEach(async () => {
+    server = await startRedisServer();
+    admin = new Redis(server.url);
+    for (const name of ['app-1', 'app-2'])
+      await admin.call('ACL', 'SETUSER', name, 'on', `>${name}-token`, '~*', '&*', '+@all');
+    user = 'app-1';
+    refresher = await RedisCredentialsRefresher.start(() => ({
       username: user,
       password: `${user}-token`,
     }));
-    const client = new Redis(server.url, { ...refresher.current, lazyConnect: true });
-    try {
-      for (const name of ['app-1', 'app-2'])
-        await admin.call('ACL', 'SETUSER', name, 'on', `>${name}-token`, '~*', '&*', '+@all');
-      refresher.track(client);
-      // Long enough for the renewal below to come while the handshake waits, even on a busy machine.
-      await admin.client('PAUSE', 2000, 'ALL');
-      const connected = client.connect();
-      await eventually(
-        () => `handshake under way (${client.status})`,
-        () => client.status === 'connect',
-      );
-      user = 'app-2';
-      expect(await refresher.refresh()).toBe(true);
-      await connected;
-      await eventually(
-        () => 'the connection on the new credentials',
-        async () => (await client.call('ACL', 'WHOAMI')) === 'app-2',
-      );
-    } finally {
-      refresher.stop();
-      client.disconnect();
-      admin.disconnect();
-      await server.stop();
-    }
+    client = new Redis(server.url, { ...refresher.current, lazyConnect: true });
+  });
+  afterEach(async () => {
+    refresher.stop();
+    client.disconnect();
+    admin.disconnect();
+    await server.stop();
+  });
+
+  /** Starts the handshake (`connect`), and renews to app-2 while Redis holds it. */
+  async function renewDuringHandshake(connect: () => Promise<unknown>): Promise<void> {
+    // Long enough for the renewal to come while the handshake waits, even on a busy machine.
+    await admin.client('PAUSE', 2000, 'ALL');
+    const connected = connect();
+    await eventually(
+      () => `handshake under way (${client.status})`,
+      () => client.status === 'connect',
+    );
+    user = 'app-2';
+    expect(await refresher.refresh()).toBe(true);
+    await connected;
+  }
+
+  it('authenticates the connection with the new credentials once it is ready', async () => {
+    refresher.track(client);
+    await renewDuringHandshake(() => client.connect());
+    await eventually(
+      () => 'the connection on the new credentials',
+      async () => (await client.call('ACL', 'WHOAMI')) === 'app-2',
+    );
   });
 
   it('sends no AUTH to a subscriber, whose subscriptions go first once it is ready', async () => {
-    const server = await startRedisServer();
-    const admin = new Redis(server.url);
-    let user = 'app-1';
-    const refresher = await RedisCredentialsRefresher.start(() => ({
-      username: user,
-      password: `${user}-token`,
-    }));
-    const subscriber = new Redis(server.url, { ...refresher.current, lazyConnect: true });
     const rejectedAuth = async () =>
       Number(
         /cmdstat_auth:.*rejected_calls=(\d+)/.exec(await admin.info('commandstats'))?.[1] ?? 0,
       );
-    try {
-      for (const name of ['app-1', 'app-2'])
-        await admin.call('ACL', 'SETUSER', name, 'on', `>${name}-token`, '~*', '&*', '+@all');
-      refresher.track(subscriber, { subscriber: true });
-      const received: string[] = [];
-      subscriber.on('message', (_channel: string, message: string) => received.push(message));
-      await admin.client('PAUSE', 2000, 'ALL');
-      const subscribed = subscriber.subscribe('renewal-check');
-      await eventually(
-        () => `handshake under way (${subscriber.status})`,
-        () => subscriber.status === 'connect',
-      );
-      user = 'app-2';
-      expect(await refresher.refresh()).toBe(true);
-      await subscribed;
-      await admin.publish('renewal-check', 'after');
-      await eventually(
-        () => `received ${JSON.stringify(received)}`,
-        () => received.includes('after'),
-      );
-      // Its next connection takes the new credentials.
-      expect(subscriber.options).toMatchObject({ username: 'app-2', password: 'app-2-token' });
-      await delay(100);
-      expect(await rejectedAuth()).toBe(0);
-    } finally {
-      refresher.stop();
-      subscriber.disconnect();
-      admin.disconnect();
-      await server.stop();
-    }
+    refresher.track(client, { subscriber: true });
+    const received: string[] = [];
+    client.on('message', (_channel: string, message: string) => received.push(message));
+    await renewDuringHandshake(() => client.subscribe('renewal-check'));
+    await admin.publish('renewal-check', 'after');
+    await eventually(
+      () => `received ${JSON.stringify(received)}`,
+      () => received.includes('after'),
+    );
+    // Its next connection takes the new credentials.
+    expect(client.options).toMatchObject({ username: 'app-2', password: 'app-2-token' });
+    await delay(100);
+    expect(await rejectedAuth()).toBe(0);
   });
 });
