@@ -11,6 +11,7 @@ import { eventually } from './utils/wait';
 interface EngineSocket {
   flush?: () => void;
   on(event: 'flush', listener: (buffer: unknown[]) => void): void;
+  once(event: 'flush', listener: (buffer: unknown[]) => void): void;
   transport: { name: string; send(packets: unknown[]): void };
 }
 
@@ -117,6 +118,23 @@ describe('packets sent on a connection', () => {
       );
       expect(given.length).toBeGreaterThan(0);
       expect(given.reduce((sum, buffer) => sum + buffer.length, 0)).toBe(20);
+    } finally {
+      closeAll(socket);
+    }
+  });
+
+  it("are kept in the buffer a 'flush' listener called once was given", async () => {
+    const { oid, socket, received } = await connectUser();
+    try {
+      // Gone by the time the flush returns: whether to release is decided before.
+      let given: unknown[] | undefined;
+      engineSocketOf(oid).once('flush', (buffer) => (given = buffer));
+      await sendNumbered(oid, 5);
+      await eventually(
+        () => `received ${received.length}`,
+        () => received.length === 5,
+      );
+      expect(given).toEqual([expect.objectContaining({ type: 'message' })]);
     } finally {
       closeAll(socket);
     }

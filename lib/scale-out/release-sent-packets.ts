@@ -47,16 +47,13 @@ export function sendsBeforeReturning(transport: EngineTransport | undefined): bo
 function releasingFlush(flush: () => void) {
   return function flushAndRelease(this: EngineSocket): void {
     const buffer = this.writeBuffer;
-    const sentAlready = sendsBeforeReturning(this.transport);
-    flush.call(this);
-    if (
-      sentAlready &&
-      this.writeBuffer !== buffer &&
+    // Decided before the flush: a `once('flush')` listener is gone once it has been called.
+    const releasable =
+      sendsBeforeReturning(this.transport) &&
       this.listenerCount('flush') === 0 &&
-      (this.server?.listenerCount('flush') ?? 0) === 0
-    ) {
-      buffer.length = 0;
-    }
+      (this.server?.listenerCount('flush') ?? 0) === 0;
+    flush.call(this);
+    if (releasable && this.writeBuffer !== buffer) buffer.length = 0;
   };
 }
 
