@@ -54,12 +54,23 @@ describe('packets sent on a connection', () => {
     return { oid, socket, received };
   }
 
-  /** Sends `count` notifications in bursts of five (several packets per flush). */
-  async function sendNumbered(oid: string, count: number) {
+  /**
+   * Sends `count` notifications in bursts of five (several packets per flush), and waits until
+   * they all arrived, in order.
+   */
+  async function deliverNumbered(
+    { oid, received }: Awaited<ReturnType<typeof connectUser>>,
+    count: number,
+  ) {
     for (let n = 0; n < count; n++) {
       lib.notifications.sendToUser(oid, 'numbered', { n });
       if (n % 5 === 4) await new Promise((resolve) => setTimeout(resolve, 2));
     }
+    await eventually(
+      () => `received ${received.length}`,
+      () => received.length === count,
+    );
+    expect(received).toEqual(Array.from({ length: count }, (_, n) => n));
   }
 
   beforeAll(async () => {
@@ -71,72 +82,44 @@ describe('packets sent on a connection', () => {
     await idp?.stop();
   });
 
-  it('are released once written to a WebSocket, every message arriving in order', async () => {
-    const { oid, socket, received } = await connectUser();
+  it.each([
+    ['a WebSocket', ['websocket' as const]],
+    ['a long-polling response (Engine.IO 4)', ['polling' as const]],
+  ])('are released once written to %s, every message arriving in order', async (_, transports) => {
+    const user = await connectUser(transports);
     try {
-      const buffers = buffersHandedOver(engineSocketOf(oid));
-      await sendNumbered(oid, 60);
-      await eventually(
-        () => `received ${received.length}`,
-        () => received.length === 60,
-      );
-      expect(received).toEqual(Array.from({ length: 60 }, (_, n) => n));
+      const buffers = buffersHandedOver(engineSocketOf(user.oid));
+      await deliverNumbered(user, 60);
       expect(buffers.length).toBeGreaterThan(0);
       expect(buffers.filter((buffer) => buffer.length > 0)).toEqual([]);
     } finally {
-      closeAll(socket);
-    }
-  });
-
-  it('are released once written to a long-polling response (Engine.IO 4), in order', async () => {
-    const { oid, socket, received } = await connectUser(['polling']);
-    try {
-      const buffers = buffersHandedOver(engineSocketOf(oid));
-      await sendNumbered(oid, 20);
-      await eventually(
-        () => `received ${received.length}`,
-        () => received.length === 20,
-      );
-      expect(received).toEqual(Array.from({ length: 20 }, (_, n) => n));
-      expect(buffers.length).toBeGreaterThan(0);
-      expect(buffers.filter((buffer) => buffer.length > 0)).toEqual([]);
-    } finally {
-      closeAll(socket);
+      closeAll(user.socket);
     }
   });
 
   it("are kept in the buffer a 'flush' listener was given", async () => {
-    const { oid, socket, received } = await connectUser();
+    const user = await connectUser();
     try {
-      const conn = engineSocketOf(oid);
       const given: unknown[][] = [];
-      conn.on('flush', (buffer) => given.push(buffer));
-      await sendNumbered(oid, 20);
-      await eventually(
-        () => `received ${received.length}`,
-        () => received.length === 20,
-      );
+      engineSocketOf(user.oid).on('flush', (buffer) => given.push(buffer));
+      await deliverNumbered(user, 20);
       expect(given.length).toBeGreaterThan(0);
       expect(given.reduce((sum, buffer) => sum + buffer.length, 0)).toBe(20);
     } finally {
-      closeAll(socket);
+      closeAll(user.socket);
     }
   });
 
   it("are kept in the buffer a 'flush' listener called once was given", async () => {
-    const { oid, socket, received } = await connectUser();
+    const user = await connectUser();
     try {
       // Gone by the time the flush returns: whether to release is decided before.
       let given: unknown[] | undefined;
-      engineSocketOf(oid).once('flush', (buffer) => (given = buffer));
-      await sendNumbered(oid, 5);
-      await eventually(
-        () => `received ${received.length}`,
-        () => received.length === 5,
-      );
+      engineSocketOf(user.oid).once('flush', (buffer) => (given = buffer));
+      await deliverNumbered(user, 5);
       expect(given).toEqual([expect.objectContaining({ type: 'message' })]);
     } finally {
-      closeAll(socket);
+      closeAll(user.socket);
     }
   });
 
