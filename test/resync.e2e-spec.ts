@@ -8,6 +8,23 @@ import { startRedisCluster, type RedisClusterHandle } from './utils/redis-cluste
 import { startRedisServer, type RedisServerHandle } from './utils/redis-server';
 import { connectClient, emitWithAck, record, waitUntil } from './utils/socket-client';
 
+/** A user's connection subscribed to a new run of theirs, once its first update arrived. */
+async function followNewRun(app: LibraryApp, idp: LocalIdentityProvider) {
+  const oid = randomGuid();
+  const socket = await connectClient(app.url, await idp.issueToken({ oid }));
+  const received = record<StatusUpdate>(socket, 'statusUpdate');
+  const run = await app.notifications.createRun(oid);
+  await emitWithAck(socket, 'subscribeToRun', run.runId);
+  await app.notifications.publishRunUpdate(run.runId, { status: 'running' });
+  await waitUntil(socket, () => received.length === 1);
+  return { socket, received, run };
+}
+
+/** An update logged and never emitted: what a publish lost during an outage looks like. */
+function logWithoutEmitting(app: LibraryApp, runId: string) {
+  return app.app.get(RunStore).append(runId, { status: 'progress', at: new Date().toISOString() });
+}
+
 // When an instance's Redis subscriber is cut, updates published meanwhile never reach it live.
 // Once the subscriber is back, the instance re-emits the run log since the outage to its rooms.
 describe('resync of run rooms after the Redis subscriber was lost', () => {
@@ -31,21 +48,12 @@ describe('resync of run rooms after the Redis subscriber was lost', () => {
   });
 
   it('an update that missed the live channel reaches the subscriber after the subscriber reconnects', async () => {
-    const oid = randomGuid();
-    const socket = await connectClient(app.url, await idp.issueToken({ oid }));
-    const received = record<StatusUpdate>(socket, 'statusUpdate');
-    const run = await app.notifications.createRun(oid);
-    await emitWithAck(socket, 'subscribeToRun', run.runId);
-    await app.notifications.publishRunUpdate(run.runId, { status: 'running' });
-    await waitUntil(socket, () => received.length === 1);
+    const { socket, received, run } = await followNewRun(app, idp);
 
-    // Cut the adapter's subscriber (ioredis reconnects by itself), and meanwhile log an update
-    // that is never emitted: what a publish lost during the outage looks like to this instance.
+    // Cut the adapter's subscriber (ioredis reconnects by itself), and meanwhile lose an update.
     const killed = await admin.client('KILL', 'TYPE', 'pubsub');
     expect(Number(killed)).toBeGreaterThanOrEqual(1);
-    await app.app
-      .get(RunStore)
-      .append(run.runId, { status: 'progress', at: new Date().toISOString() });
+    await logWithoutEmitting(app, run.runId);
 
     await waitUntil(socket, () => received.some((u) => u.seq === 2), 8000);
     expect(received.find((u) => u.seq === 2)).toMatchObject({
@@ -100,20 +108,12 @@ describe('resync after the sharded subscribers of a Redis Cluster were lost', ()
   });
 
   it('an update that missed the live channel reaches the subscriber once the subscribers are back', async () => {
-    const oid = randomGuid();
-    const socket = await connectClient(app.url, await idp.issueToken({ oid }));
-    const received = record<StatusUpdate>(socket, 'statusUpdate');
-    const run = await app.notifications.createRun(oid);
-    await emitWithAck(socket, 'subscribeToRun', run.runId);
-    await app.notifications.publishRunUpdate(run.runId, { status: 'running' });
-    await waitUntil(socket, () => received.length === 1);
+    const { socket, received, run } = await followNewRun(app, idp);
 
     let killed = 0;
     for (const admin of admins) killed += Number(await admin.client('KILL', 'TYPE', 'pubsub'));
     expect(killed).toBeGreaterThanOrEqual(1);
-    await app.app
-      .get(RunStore)
-      .append(run.runId, { status: 'progress', at: new Date().toISOString() });
+    await logWithoutEmitting(app, run.runId);
 
     await waitUntil(socket, () => received.some((u) => u.seq === 2), 10_000);
     socket.close();
