@@ -76,10 +76,10 @@ function connectionsOf(client: RedisClient): Redis[] {
  * Keeps the module's Redis connections authenticated with credentials that expire. Each
  * connection is created with the current credentials; before they expire, new ones are asked for,
  * written where each connection reads them when it reconnects, and sent with `AUTH` on every
- * ready connection that accepts it (a connection still connecting gets it once ready). A subscriber connection does not (Redis refuses `AUTH` once a
- * connection subscribes, over RESP2): it keeps its authentication until Redis closes it, then
- * reconnects with the new credentials and subscribes again, and the run resync re-emits what its
- * instance missed meanwhile.
+ * ready connection that accepts it (a connection still connecting gets it once ready). A
+ * subscriber connection does not (Redis refuses `AUTH` once a connection subscribes, over RESP2):
+ * it keeps its authentication until Redis closes it, then reconnects with the new credentials and
+ * subscribes again, and the run resync re-emits what its instance missed meanwhile.
  */
 export class RedisCredentialsRefresher {
   private readonly logger = new Logger('Notifications:Redis');
